@@ -1,0 +1,70 @@
+/** What the owner asked for. The reconciler converges Kubernetes towards it. */
+export type DesiredState = 'running' | 'stopped' | 'deleted';
+
+/**
+ * What TiSpace last saw. requested -> provisioning -> running <-> stopped -> deleting -> deleted;
+ * failed keeps its reason and can be retried (start) or deleted.
+ */
+export type InstancePhase =
+  | 'requested'
+  | 'provisioning'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'deleting'
+  | 'deleted'
+  | 'failed';
+
+/** A condition as Kubernetes controllers write them: CamelCase reason, human message. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface InstanceSpec {
+  image: string;
+  cpu: number;
+  memoryGiB: number;
+  diskGiB: number;
+}
+
+export interface Instance extends InstanceSpec {
+  /** Deterministic Kubernetes name, e.g. web1-k3f9x; every object name derives from it. */
+  id: string;
+  /** The owner's name for it, unique among the owner's live instances. */
+  name: string;
+  ownerId: string;
+  ownerEmail: string;
+  desired: DesiredState;
+  phase: InstancePhase;
+  conditions: Condition[];
+  node: string | null;
+  sshHost: string | null;
+  sshPort: number | null;
+  loginUser: string;
+  createdAt: string;
+  readyAt: string | null;
+  stoppedAt: string | null;
+  leaseEndsAt: string;
+  deletedAt: string | null;
+  /** Admin exemption from retention deletion. */
+  keep: boolean;
+  /** Where the front end shows progress for this instance (opaque to the provisioner). */
+  notifyRef: string | null;
+  /** Last final snapshot taken before the disk was deleted, restorable until snapshotExpiresAt. */
+  snapshotName: string | null;
+  snapshotExpiresAt: string | null;
+  generation: number;
+}
+
+export const sshCommand = (instance: Pick<Instance, 'sshHost' | 'sshPort' | 'loginUser'>): string | null =>
+  instance.sshHost && instance.sshPort
+    ? `ssh -p ${instance.sshPort} ${instance.loginUser}@${instance.sshHost}`
+    : null;
+
+/** Phases that hold quota: everything until the disk is gone. */
+export const holdsQuota = (instance: Pick<Instance, 'phase' | 'desired'>): boolean =>
+  instance.phase !== 'deleted';

@@ -1,0 +1,169 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  type ObjectCache,
+  type V1Node,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1Secret,
+  type V1Service,
+  Watch,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { MANAGED_SELECTOR } from '../domain/labels.ts';
+
+export interface VolumeSnapshot extends KubernetesObject {
+  spec?: {
+    source?: { persistentVolumeClaimName?: string; volumeSnapshotContentName?: string };
+    volumeSnapshotClassName?: string;
+  };
+  status?: {
+    readyToUse?: boolean;
+    error?: { message?: string };
+    restoreSize?: string;
+    creationTime?: string;
+  };
+}
+
+type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+export interface WorldOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  log: Logger;
+  /** Called with every object that changed (and with deleted ones). */
+  onChange: (kind: string, object: KubernetesObject) => void;
+  /** Backoff before a dead watch is restarted (grows to maxRestartMs). */
+  minRestartMs?: number;
+  maxRestartMs?: number;
+}
+
+/**
+ * The reconciler's view of the cluster: list+watch caches (informers), so steady-state reconciles
+ * make no GETs. A watch that dies is restarted with backoff; 410 Gone relists (client-node does that).
+ */
+export class World {
+  readonly pods: Cache<V1Pod>;
+  readonly nodes: Cache<V1Node>;
+  readonly pvcs: Cache<V1PersistentVolumeClaim>;
+  readonly services: Cache<V1Service>;
+  readonly secrets: Cache<V1Secret>;
+  readonly snapshots: Cache<VolumeSnapshot>;
+  readonly #all: { kind: string; informer: Cache<KubernetesObject> }[] = [];
+  readonly #synced = new Set<string>();
+  #stopped = false;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: WorldOptions) {
+    const { kubeConfig: kc, namespace: ns } = options;
+    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const watch = new Watch(kc);
+    const make = <T extends KubernetesObject>(
+      kind: string,
+      path: string,
+      list: () => Promise<KubernetesListObject<T>>,
+      labelSelector?: string,
+    ): Cache<T> => {
+      const informer = new ListWatch<T>(path, watch, list, false, labelSelector);
+      this.#all.push({ kind, informer: informer as unknown as Cache<KubernetesObject> });
+      return informer;
+    };
+    // Pods: cluster-wide, because capacity counts every Pod on the dev-pool nodes.
+    this.pods = make('Pod', '/api/v1/pods', () => core.listPodForAllNamespaces());
+    this.nodes = make('Node', '/api/v1/nodes', () => core.listNode());
+    this.pvcs = make(
+      'PersistentVolumeClaim',
+      `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+      () => core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+      MANAGED_SELECTOR,
+    );
+    this.services = make(
+      'Service',
+      `/api/v1/namespaces/${ns}/services`,
+      () => core.listNamespacedService({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+      MANAGED_SELECTOR,
+    );
+    this.secrets = make(
+      'Secret',
+      `/api/v1/namespaces/${ns}/secrets`,
+      () => core.listNamespacedSecret({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+      MANAGED_SELECTOR,
+    );
+    // All snapshots of the namespace: golden images are not ours, but we must see whether they are ready.
+    this.snapshots = make(
+      'VolumeSnapshot',
+      `/apis/snapshot.storage.k8s.io/v1/namespaces/${ns}/volumesnapshots`,
+      () =>
+        custom.listNamespacedCustomObject({
+          group: 'snapshot.storage.k8s.io',
+          version: 'v1',
+          namespace: ns,
+          plural: 'volumesnapshots',
+        }) as Promise<KubernetesListObject<VolumeSnapshot>>,
+    );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.#all.map(({ kind, informer }) => this.#startOne(kind, informer, 0)));
+  }
+
+  /** True once every cache has listed at least once. */
+  get synced(): boolean {
+    return this.#synced.size === this.#all.length;
+  }
+
+  #startOne(kind: string, informer: Cache<KubernetesObject>, attempt: number): Promise<void> {
+    const { log, onChange } = this.options;
+    if (attempt === 0) {
+      for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, (o) => onChange(kind, o));
+      informer.on('connect', () => {
+        this.#synced.add(kind);
+      });
+      informer.on('error', (error: unknown) => {
+        if (this.#stopped) return;
+        const delay = this.#backoff(++attempt);
+        log.warn({ kind, err: error, retryInMs: delay }, 'watch ended with an error; restarting');
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          if (this.#stopped) return;
+          informer.start().then(
+            () => {
+              attempt = 0;
+              this.#synced.add(kind);
+            },
+            () => {
+              /* the informer emits 'error' again; handled above */
+            },
+          );
+        }, delay);
+        this.#timers.add(timer);
+      });
+    }
+    return informer.start().then(
+      () => {
+        this.#synced.add(kind);
+      },
+      (error: unknown) => {
+        log.warn({ kind, err: error }, 'initial list failed; will retry');
+      },
+    );
+  }
+
+  #backoff(attempt: number): number {
+    const min = this.options.minRestartMs ?? 200;
+    const max = this.options.maxRestartMs ?? 30_000;
+    return Math.min(max, min * 2 ** Math.min(attempt - 1, 16));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    await Promise.all(this.#all.map(({ informer }) => informer.stop()));
+  }
+}

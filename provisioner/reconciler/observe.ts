@@ -1,0 +1,149 @@
+import type { V1Node, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { Condition } from '../domain/instance.ts';
+import type { VolumeSnapshot } from '../kube/world.ts';
+
+// Pure readings of what Kubernetes says, turned into TiSpace conditions with CamelCase reasons.
+
+/** Container states that will not fix themselves: the instance is failed until someone acts. */
+export const FATAL_WAITING_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'CrashLoopBackOff',
+]);
+
+type NewCondition = Omit<Condition, 'lastTransitionTime'>;
+
+export const podReady = (pod: V1Pod | undefined): boolean =>
+  pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+export function diskCondition(
+  pvc: V1PersistentVolumeClaim | undefined,
+  source: VolumeSnapshot | undefined,
+  sourceName: string,
+): NewCondition {
+  if (pvc?.status?.phase === 'Bound')
+    return {
+      type: 'DiskReady',
+      status: 'True',
+      reason: 'Bound',
+      message: `disk ${pvc.metadata?.name} is bound`,
+    };
+  if (!source)
+    return {
+      type: 'DiskReady',
+      status: 'False',
+      reason: 'SnapshotNotFound',
+      message: `the image snapshot ${sourceName} does not exist; an admin must publish it`,
+    };
+  if (source.status?.readyToUse !== true)
+    return {
+      type: 'DiskReady',
+      status: 'False',
+      reason: 'SnapshotNotReady',
+      message: `waiting for snapshot ${sourceName} to be ready${source.status?.error?.message ? `: ${source.status.error.message}` : ''}`,
+    };
+  return { type: 'DiskReady', status: 'False', reason: 'Provisioning', message: 'the disk is being cloned' };
+}
+
+export function scheduledCondition(pod: V1Pod | undefined): NewCondition & { since?: Date } {
+  const c = pod?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+  if (!pod)
+    return {
+      type: 'Scheduled',
+      status: 'Unknown',
+      reason: 'PodNotCreated',
+      message: 'the machine is not created yet',
+    };
+  if (c?.status === 'True')
+    return {
+      type: 'Scheduled',
+      status: 'True',
+      reason: 'Scheduled',
+      message: `placed on ${pod.spec?.nodeName ?? 'a node'}`,
+    };
+  if (c?.status === 'False')
+    return {
+      type: 'Scheduled',
+      status: 'False',
+      reason: c.reason ?? 'Unschedulable',
+      message: c.message ?? 'no node can take it',
+      ...(c.lastTransitionTime ? { since: new Date(c.lastTransitionTime) } : {}),
+    };
+  return { type: 'Scheduled', status: 'Unknown', reason: 'Pending', message: 'waiting for the scheduler' };
+}
+
+export function readyCondition(pod: V1Pod | undefined): NewCondition & { fatal: boolean } {
+  if (!pod)
+    return { type: 'Ready', status: 'False', reason: 'PodNotCreated', message: 'not started', fatal: false };
+  if (podReady(pod))
+    return {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Ready',
+      message: 'running and accepting SSH',
+      fatal: false,
+    };
+  for (const cs of pod.status?.containerStatuses ?? []) {
+    const waiting = cs.state?.waiting;
+    if (waiting?.reason)
+      return {
+        type: 'Ready',
+        status: 'False',
+        reason: waiting.reason,
+        message: waiting.message ?? waiting.reason,
+        fatal: FATAL_WAITING_REASONS.has(waiting.reason),
+      };
+  }
+  if (pod.status?.phase === 'Failed')
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: pod.status.reason ?? 'PodFailed',
+      message: pod.status.message ?? 'the machine stopped unexpectedly',
+      fatal: false,
+    };
+  return { type: 'Ready', status: 'False', reason: 'Starting', message: 'booting', fatal: false };
+}
+
+export function sshEndpoint(
+  serviceType: 'NodePort' | 'LoadBalancer',
+  service: V1Service | undefined,
+  node: V1Node | undefined,
+): { host: string; port: number } | undefined {
+  if (!service) return undefined;
+  if (serviceType === 'LoadBalancer') {
+    const ingress = service.status?.loadBalancer?.ingress?.[0];
+    const host = ingress?.ip ?? ingress?.hostname;
+    return host ? { host, port: 22 } : undefined;
+  }
+  const port = service.spec?.ports?.find((p) => p.name === 'ssh')?.nodePort;
+  const addresses = node?.status?.addresses ?? [];
+  const host =
+    addresses.find((a) => a.type === 'ExternalIP')?.address ??
+    addresses.find((a) => a.type === 'InternalIP')?.address ??
+    addresses.find((a) => a.type === 'Hostname')?.address;
+  return port && host ? { host, port } : undefined;
+}
+
+/** Keeps lastTransitionTime when a condition's status did not change (as Kubernetes does). */
+export function mergeConditions(
+  previous: readonly Condition[],
+  next: readonly NewCondition[],
+  now: string,
+): Condition[] {
+  return next.map((c) => {
+    const old = previous.find((p) => p.type === c.type);
+    const { type, status, reason, message } = c;
+    return {
+      type,
+      status,
+      reason,
+      message,
+      lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now,
+    };
+  });
+}

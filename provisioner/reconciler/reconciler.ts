@@ -1,0 +1,520 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { TiSpaceConfig } from '../config/schema.ts';
+import type { Condition, Instance, InstancePhase } from '../domain/instance.ts';
+import { INSTANCE_LABEL, isManagedInstanceObject } from '../domain/labels.ts';
+import { objectNames } from '../domain/names.ts';
+import type { KubeActions, ObjectRef } from '../kube/actions.ts';
+import { buildFinalSnapshot, buildPod, buildPvc, buildSecret, buildService } from '../kube/builders.ts';
+import { describeKubeError, isConflict, isNotFound } from '../kube/errors.ts';
+import type { World } from '../kube/world.ts';
+import type { Notifier } from '../notifier.ts';
+import type { InstancePatch, StoredInstance } from '../store/instances-repo.ts';
+import type { Store } from '../store/store.ts';
+import {
+  diskCondition,
+  mergeConditions,
+  podReady,
+  readyCondition,
+  scheduledCondition,
+  sshEndpoint,
+} from './observe.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ReconcilerOptions {
+  config: TiSpaceConfig;
+  store: Store;
+  world: World;
+  kube: KubeActions;
+  clock: Clock;
+  log: Logger;
+  notifier: Notifier;
+  workers?: number;
+  /** How long a Pod may stay unschedulable before the instance is marked failed. */
+  unschedulableFailAfterMs?: number;
+  /** Test seam: called before every step that writes to Kubernetes; throwing simulates a crash there. */
+  beforeStep?: (step: string, instanceId: string) => void;
+}
+
+export interface ReconcileOutcome {
+  requeueAfterMs?: number;
+}
+
+type StatusPatch = Omit<InstancePatch, 'conditions'> & {
+  conditions?: Omit<Condition, 'lastTransitionTime'>[];
+};
+
+const ref = (apiVersion: string, kind: string, name: string, namespace: string): ObjectRef => ({
+  apiVersion,
+  kind,
+  metadata: { name, namespace },
+});
+
+/** Level-triggered: every pass re-reads the store and the caches and does the next step that is missing. */
+export class Reconciler {
+  readonly queue = new WorkQueue();
+  readonly #o: ReconcilerOptions;
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #running: Promise<void>[] = [];
+  /** Passes completed, and passes that failed (for metrics and benchmarks). */
+  readonly stats = { reconciles: 0, errors: 0 };
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+  }
+
+  /** Maps a watch event to the instance it belongs to. */
+  onObjectChanged = (kind: string, object: KubernetesObject): void => {
+    const id = object.metadata?.labels?.[INSTANCE_LABEL];
+    if (id && object.metadata?.namespace === this.#o.config.namespace) this.queue.add(id);
+    else if (kind === 'VolumeSnapshot') {
+      // A golden snapshot became ready (or went away): instances waiting for their disk may proceed.
+      for (const i of this.#o.store.instances.listLive())
+        if (i.phase === 'provisioning' || i.phase === 'requested') this.queue.add(i.id);
+    }
+  };
+
+  start(): void {
+    const workers = this.#o.workers ?? 4;
+    for (let i = 0; i < workers; i++) this.#running.push(this.#work());
+    this.resync();
+    this.#resyncTimer = setInterval(() => this.resync(), this.#o.config.resyncSeconds * 1000);
+    this.#resyncTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#resyncTimer) clearInterval(this.#resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.#running);
+    this.#running = [];
+  }
+
+  /** Enqueues every instance that still has something in the cluster or a pending snapshot. */
+  resync(): void {
+    for (const i of this.#o.store.instances.listLive()) this.queue.add(i.id);
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        const outcome = await this.reconcile(key);
+        this.queue.forget(key);
+        if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
+      } catch (error) {
+        this.stats.errors++;
+        const delay = this.queue.addRateLimited(key);
+        this.#o.log.warn({ instance: key, err: error, retryInMs: delay }, 'reconcile failed; backing off');
+        this.#recordError(key, error);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  #recordError(id: string, error: unknown): void {
+    const instance = this.#o.store.instances.get(id);
+    if (!instance) return;
+    const message = describeKubeError(error);
+    const existing = instance.conditions.find((c) => c.type === 'Reconciled');
+    if (existing?.message === message) return;
+    const now = this.#o.clock.now().toISOString();
+    const others = instance.conditions.filter((c) => c.type !== 'Reconciled');
+    this.#o.store.instances.update(
+      id,
+      {
+        conditions: [
+          ...others,
+          {
+            type: 'Reconciled',
+            status: 'False',
+            reason: 'KubernetesError',
+            message,
+            lastTransitionTime: now,
+          },
+        ],
+      },
+      now,
+    );
+  }
+
+  #step(step: string, id: string): void {
+    this.#o.beforeStep?.(step, id);
+  }
+
+  async reconcile(id: string): Promise<ReconcileOutcome> {
+    this.stats.reconciles++;
+    const instance = this.#o.store.instances.get(id);
+    // Unknown to the store: never act (a lost database is rebuilt by adopt, not by deleting).
+    if (!instance) return {};
+    switch (instance.desired) {
+      case 'running':
+        return this.#ensureRunning(instance);
+      case 'stopped':
+        return this.#ensureStopped(instance);
+      case 'deleted':
+        return this.#ensureDeleted(instance);
+    }
+  }
+
+  // ---- create / start -------------------------------------------------------------------------
+
+  async #ensureRunning(instance: StoredInstance): Promise<ReconcileOutcome> {
+    const { config, world, store } = this.#o;
+    const ns = config.namespace;
+    const names = objectNames(instance.id);
+    const image = config.images.find((i) => i.name === instance.image);
+
+    const secret = world.secrets.get(names.secret, ns);
+    const desiredSecret = buildSecret(
+      config,
+      instance,
+      store.keys.list(instance.ownerId).map((k) => k.publicKey),
+    );
+    if (!secret) {
+      if (!(await this.#createOwned(instance, 'create-secret', desiredSecret)))
+        return this.#collision(instance, 'Secret', names.secret);
+    } else if (!isManagedInstanceObject(secret, instance.id)) {
+      return this.#collision(instance, 'Secret', names.secret);
+    } else if (secret.data?.authorized_keys !== desiredSecret.data?.authorized_keys) {
+      this.#step('apply-secret', instance.id);
+      await this.#o.kube.apply(desiredSecret);
+    }
+
+    const pvc = world.pvcs.get(names.pvc, ns);
+    const sourceName = instance.snapshotName ?? image?.snapshot ?? '';
+    if (!pvc) {
+      if (!image)
+        return this.#setStatus(instance, {
+          phase: 'failed',
+          conditions: [
+            {
+              type: 'DiskReady',
+              status: 'False',
+              reason: 'ImageUnavailable',
+              message: `image ${instance.image} is no longer in the catalog`,
+            },
+          ],
+        });
+      if (!(await this.#createOwned(instance, 'create-pvc', buildPvc(config, instance, image, sourceName))))
+        return this.#collision(instance, 'PersistentVolumeClaim', names.pvc);
+    } else if (!isManagedInstanceObject(pvc, instance.id)) {
+      return this.#collision(instance, 'PersistentVolumeClaim', names.pvc);
+    }
+
+    const service = world.services.get(names.service, ns);
+    if (!service) {
+      if (!(await this.#createOwned(instance, 'create-service', buildService(config, instance))))
+        return this.#collision(instance, 'Service', names.service);
+    } else if (!isManagedInstanceObject(service, instance.id)) {
+      return this.#collision(instance, 'Service', names.service);
+    }
+
+    let pod = world.pods.get(names.pod, ns);
+    if (pod && !isManagedInstanceObject(pod, instance.id)) return this.#collision(instance, 'Pod', names.pod);
+    if (pod?.metadata?.deletionTimestamp) return this.#setStatus(instance, { phase: 'provisioning' }); // old Pod still going
+    if (pod && (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded')) {
+      this.#step('delete-dead-pod', instance.id);
+      await this.#deleteOwned(ref('v1', 'Pod', names.pod, ns), pod.metadata?.uid);
+      return {};
+    }
+    if (!pod) {
+      if (!image) return this.#setStatus(instance, { phase: 'failed' });
+      if (!(await this.#createOwned(instance, 'create-pod', buildPod(config, instance, image))))
+        return this.#collision(instance, 'Pod', names.pod);
+      pod = undefined; // the watch brings it
+    }
+
+    // Observe and report.
+    const source = world.snapshots.get(sourceName, ns);
+    const disk = diskCondition(pvc, source, sourceName);
+    const scheduled = scheduledCondition(pod);
+    const ready = readyCondition(pod);
+    const now = this.#o.clock.now();
+    const failAfter = this.#o.unschedulableFailAfterMs ?? 120_000;
+    const unschedulableFor =
+      scheduled.status === 'False' && scheduled.since ? now.getTime() - scheduled.since.getTime() : 0;
+    const conditions = [disk, scheduled, ready].map(({ type, status, reason, message }) => ({
+      type,
+      status,
+      reason,
+      message,
+    }));
+
+    if (pod && podReady(pod)) {
+      const node = pod.spec?.nodeName ?? null;
+      const endpoint = sshEndpoint(config.sshServiceType, service, node ? world.nodes.get(node) : undefined);
+      // A restored instance no longer needs the snapshot it was cloned from once its disk is bound.
+      const patch: StatusPatch = {
+        phase: 'running',
+        node,
+        sshHost: endpoint?.host ?? null,
+        sshPort: endpoint?.port ?? null,
+        readyAt: instance.readyAt ?? now.toISOString(),
+        stoppedAt: null,
+        conditions,
+      };
+      const outcome = this.#setStatus(instance, patch);
+      if (!endpoint) return { requeueAfterMs: 1000 };
+      return outcome;
+    }
+    if (ready.fatal) return this.#setStatus(instance, { phase: 'failed', conditions });
+    if (scheduled.status === 'False' && unschedulableFor >= failAfter)
+      return this.#setStatus(instance, { phase: 'failed', conditions });
+    const outcome = this.#setStatus(instance, {
+      phase: instance.phase === 'failed' && !pod ? 'failed' : 'provisioning',
+      conditions,
+    });
+    return scheduled.status === 'False'
+      ? { requeueAfterMs: Math.max(1000, failAfter - unschedulableFor) }
+      : outcome;
+  }
+
+  // ---- stop -----------------------------------------------------------------------------------
+
+  async #ensureStopped(instance: StoredInstance): Promise<ReconcileOutcome> {
+    const ns = this.#o.config.namespace;
+    const names = objectNames(instance.id);
+    const pod = this.#o.world.pods.get(names.pod, ns);
+    if (pod && isManagedInstanceObject(pod, instance.id)) {
+      if (!pod.metadata?.deletionTimestamp) {
+        this.#step('delete-pod', instance.id);
+        await this.#deleteOwned(ref('v1', 'Pod', names.pod, ns), pod.metadata?.uid);
+      }
+      return this.#setStatus(instance, { phase: 'stopping' });
+    }
+    return this.#setStatus(instance, {
+      phase: 'stopped',
+      node: null,
+      readyAt: null,
+      stoppedAt: instance.stoppedAt ?? this.#o.clock.now().toISOString(),
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'Stopped', message: 'stopped; the disk is kept' },
+      ],
+    });
+  }
+
+  // ---- delete: Pod, Service, Secret, then snapshot the disk, then (only when it is ready) the disk ----
+
+  async #ensureDeleted(instance: StoredInstance): Promise<ReconcileOutcome> {
+    const { config, world, store, clock } = this.#o;
+    const ns = config.namespace;
+    const names = objectNames(instance.id);
+    const now = clock.now();
+
+    if (instance.phase === 'deleted') return this.#expireSnapshot(instance);
+
+    const pod = world.pods.get(names.pod, ns);
+    if (pod && isManagedInstanceObject(pod, instance.id)) {
+      if (!pod.metadata?.deletionTimestamp) {
+        this.#step('delete-pod', instance.id);
+        await this.#deleteOwned(ref('v1', 'Pod', names.pod, ns), pod.metadata?.uid);
+      }
+      return this.#setStatus(instance, { phase: 'deleting', node: null });
+    }
+    const service = world.services.get(names.service, ns);
+    if (service && isManagedInstanceObject(service, instance.id)) {
+      this.#step('delete-service', instance.id);
+      await this.#deleteOwned(ref('v1', 'Service', names.service, ns), service.metadata?.uid);
+    }
+    const secret = world.secrets.get(names.secret, ns);
+    if (secret && isManagedInstanceObject(secret, instance.id)) {
+      this.#step('delete-secret', instance.id);
+      await this.#deleteOwned(ref('v1', 'Secret', names.secret, ns), secret.metadata?.uid);
+    }
+
+    const pvc = world.pvcs.get(names.pvc, ns);
+    if (pvc && isManagedInstanceObject(pvc, instance.id)) {
+      if (pvc.status?.phase === 'Bound' && !pvc.metadata?.deletionTimestamp) {
+        // Nothing deletes a disk without a ready snapshot of it.
+        const snapshot = world.snapshots.get(names.finalSnapshot, ns);
+        if (!snapshot) {
+          store.durably(() =>
+            store.instances.update(instance.id, { snapshotName: names.finalSnapshot }, now.toISOString()),
+          );
+          await this.#createOwned(
+            instance,
+            'create-snapshot',
+            buildFinalSnapshot(config, instance, config.snapshotClass),
+          );
+          return this.#setStatus(instance, {
+            phase: 'deleting',
+            snapshotName: names.finalSnapshot,
+            conditions: [
+              {
+                type: 'DiskSnapshot',
+                status: 'False',
+                reason: 'SnapshotRequested',
+                message: `snapshot ${names.finalSnapshot} requested`,
+              },
+            ],
+          });
+        }
+        if (snapshot.status?.readyToUse !== true)
+          return this.#setStatus(instance, {
+            phase: 'deleting',
+            conditions: [
+              {
+                type: 'DiskSnapshot',
+                status: 'False',
+                reason: 'SnapshotNotReady',
+                message: `waiting for snapshot ${names.finalSnapshot} to be ready before the disk is deleted`,
+              },
+            ],
+          });
+        // Record the restore window durably before the disk goes.
+        store.durably(() =>
+          store.instances.update(
+            instance.id,
+            {
+              snapshotName: names.finalSnapshot,
+              snapshotExpiresAt:
+                instance.snapshotExpiresAt ??
+                new Date(now.getTime() + config.policy.snapshotGrace).toISOString(),
+            },
+            now.toISOString(),
+          ),
+        );
+      }
+      if (!pvc.metadata?.deletionTimestamp) {
+        this.#step('delete-pvc', instance.id);
+        await this.#deleteOwned(ref('v1', 'PersistentVolumeClaim', names.pvc, ns), pvc.metadata?.uid);
+      }
+      return this.#setStatus(instance, { phase: 'deleting' });
+    }
+    const fresh = store.instances.get(instance.id) ?? instance;
+    const done = this.#setStatus(fresh, {
+      phase: 'deleted',
+      deletedAt: fresh.deletedAt ?? now.toISOString(),
+      node: null,
+      sshHost: null,
+      sshPort: null,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'Deleted',
+          message: fresh.snapshotName
+            ? `deleted; restorable from ${fresh.snapshotName} until ${fresh.snapshotExpiresAt}`
+            : 'deleted',
+        },
+      ],
+    });
+    return fresh.snapshotExpiresAt
+      ? { requeueAfterMs: Math.max(1000, Date.parse(fresh.snapshotExpiresAt) - now.getTime()) }
+      : done;
+  }
+
+  /** After the grace period the final snapshot goes too (unless an admin said keep). */
+  async #expireSnapshot(instance: StoredInstance): Promise<ReconcileOutcome> {
+    const { config, world, store, clock } = this.#o;
+    if (!instance.snapshotName || !instance.snapshotExpiresAt) return {};
+    const now = clock.now();
+    const left = Date.parse(instance.snapshotExpiresAt) - now.getTime();
+    if (instance.keep) return {};
+    if (left > 0) return { requeueAfterMs: Math.min(left, 2 ** 31 - 1) };
+    const snapshot = world.snapshots.get(instance.snapshotName, config.namespace);
+    if (snapshot && isManagedInstanceObject(snapshot, instance.id)) {
+      this.#step('delete-snapshot', instance.id);
+      await this.#deleteOwned(
+        ref('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', instance.snapshotName, config.namespace),
+        snapshot.metadata?.uid,
+      );
+    }
+    store.durably(() => {
+      store.instances.update(instance.id, { snapshotName: null, snapshotExpiresAt: null }, now.toISOString());
+      store.audit.record({
+        at: now.toISOString(),
+        actor: 'reconciler',
+        action: 'snapshot-expired',
+        instanceId: instance.id,
+        reason: 'snapshot grace period over',
+        details: { snapshot: instance.snapshotName },
+      });
+    });
+    return {};
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  /** Creates; AlreadyExists is progress if the object is ours. False means a foreign object holds the name. */
+  async #createOwned(instance: Instance, step: string, object: KubernetesObject): Promise<boolean> {
+    this.#step(step, instance.id);
+    try {
+      await this.#o.kube.create(object);
+      return true;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      const existing = await this.#o.kube.read({
+        apiVersion: object.apiVersion!,
+        kind: object.kind!,
+        metadata: { name: object.metadata!.name!, namespace: object.metadata!.namespace! },
+      });
+      return isManagedInstanceObject(existing, instance.id);
+    }
+  }
+
+  async #deleteOwned(target: ObjectRef, uid: string | undefined): Promise<void> {
+    try {
+      await this.#o.kube.delete(target, uid ? { uid } : {});
+    } catch (error) {
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
+  }
+
+  #collision(instance: StoredInstance, kind: string, name: string): ReconcileOutcome {
+    return this.#setStatus(instance, {
+      phase: 'failed',
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'NameCollision',
+          message: `a ${kind} named ${name} exists that TiSpace did not create; it was left untouched. Delete this instance and create it under another name.`,
+        },
+      ],
+    });
+  }
+
+  /** Writes status only when it changed; announces phase changes. */
+  #setStatus(instance: StoredInstance, patch: StatusPatch): ReconcileOutcome {
+    const { store, clock, notifier, log } = this.#o;
+    const now = clock.now().toISOString();
+    const conditions = patch.conditions
+      ? mergeConditions(instance.conditions, patch.conditions, now)
+      : undefined;
+    const { conditions: _c, ...rest } = patch;
+    const full: InstancePatch = { ...rest, ...(conditions ? { conditions } : {}) };
+    const changed = (Object.keys(full) as (keyof InstancePatch)[]).filter(
+      (k) => JSON.stringify(full[k]) !== JSON.stringify(instance[k]),
+    );
+    if (changed.length === 0) return {};
+    const from = instance.phase;
+    const to = (full.phase ?? from) as InstancePhase;
+    const apply = () => {
+      const updated = store.instances.update(instance.id, full, now);
+      if (from !== to)
+        store.audit.record({
+          at: now,
+          actor: 'reconciler',
+          action: `phase:${to}`,
+          instanceId: instance.id,
+          reason: `observed ${from} -> ${to}`,
+          details: {},
+        });
+      return updated;
+    };
+    const updated = to === 'deleted' || from !== to ? store.durably(apply) : store.transaction(apply);
+    if (updated && from !== to) {
+      const reason = (conditions ?? instance.conditions).find((c) => c.status === 'False')?.message;
+      notifier
+        .instanceChanged(updated, { from, to, ...(reason ? { reason } : {}) })
+        .catch((error: unknown) => {
+          log.error({ err: error, instance: instance.id }, 'notifier failed');
+        });
+    }
+    return {};
+  }
+}

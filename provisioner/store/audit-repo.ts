@@ -1,0 +1,67 @@
+import type { Db } from './db.ts';
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  instanceId: string | null;
+  reason: string;
+  details: Record<string, unknown>;
+}
+
+interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  instance_id: string | null;
+  reason: string;
+  details: string;
+}
+
+/** Append-only record of every state change: who, what, why. */
+export class AuditRepo {
+  constructor(private readonly db: Db) {}
+
+  record(entry: Omit<AuditEntry, 'id'>): void {
+    this.db
+      .prepare(
+        'INSERT INTO audit (at, actor, action, instance_id, reason, details) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.instanceId,
+        entry.reason,
+        JSON.stringify(entry.details),
+      );
+  }
+
+  forInstance(instanceId: string): AuditEntry[] {
+    return (
+      this.db.prepare('SELECT * FROM audit WHERE instance_id = ? ORDER BY id').all(instanceId) as AuditRow[]
+    ).map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      instanceId: r.instance_id,
+      reason: r.reason,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
+  }
+
+  all(): AuditEntry[] {
+    return (this.db.prepare('SELECT * FROM audit ORDER BY id').all() as AuditRow[]).map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      instanceId: r.instance_id,
+      reason: r.reason,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
+  }
+}

@@ -1,0 +1,172 @@
+import type { Condition, DesiredState, Instance, InstancePhase } from '../domain/instance.ts';
+import type { Db } from './db.ts';
+
+interface InstanceRow {
+  id: string;
+  name: string;
+  owner_id: string;
+  owner_email: string;
+  image: string;
+  cpu: number;
+  memory_gib: number;
+  disk_gib: number;
+  login_user: string;
+  desired: string;
+  phase: string;
+  conditions: string;
+  node: string | null;
+  ssh_host: string | null;
+  ssh_port: number | null;
+  created_at: string;
+  ready_at: string | null;
+  stopped_at: string | null;
+  lease_ends_at: string;
+  deleted_at: string | null;
+  keep: number;
+  notify_ref: string | null;
+  snapshot_name: string | null;
+  snapshot_expires_at: string | null;
+  generation: number;
+  last_active_at: string | null;
+  idle_warned_at: string | null;
+}
+
+export interface StoredInstance extends Instance {
+  lastActiveAt: string | null;
+  idleWarnedAt: string | null;
+}
+
+const fromRow = (row: InstanceRow): StoredInstance => ({
+  id: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  ownerEmail: row.owner_email,
+  image: row.image,
+  cpu: row.cpu,
+  memoryGiB: row.memory_gib,
+  diskGiB: row.disk_gib,
+  loginUser: row.login_user,
+  desired: row.desired as DesiredState,
+  phase: row.phase as InstancePhase,
+  conditions: JSON.parse(row.conditions) as Condition[],
+  node: row.node,
+  sshHost: row.ssh_host,
+  sshPort: row.ssh_port,
+  createdAt: row.created_at,
+  readyAt: row.ready_at,
+  stoppedAt: row.stopped_at,
+  leaseEndsAt: row.lease_ends_at,
+  deletedAt: row.deleted_at,
+  keep: row.keep === 1,
+  notifyRef: row.notify_ref,
+  snapshotName: row.snapshot_name,
+  snapshotExpiresAt: row.snapshot_expires_at,
+  generation: row.generation,
+  lastActiveAt: row.last_active_at,
+  idleWarnedAt: row.idle_warned_at,
+});
+
+const COLUMNS: Record<keyof StoredInstance, string> = {
+  id: 'id',
+  name: 'name',
+  ownerId: 'owner_id',
+  ownerEmail: 'owner_email',
+  image: 'image',
+  cpu: 'cpu',
+  memoryGiB: 'memory_gib',
+  diskGiB: 'disk_gib',
+  loginUser: 'login_user',
+  desired: 'desired',
+  phase: 'phase',
+  conditions: 'conditions',
+  node: 'node',
+  sshHost: 'ssh_host',
+  sshPort: 'ssh_port',
+  createdAt: 'created_at',
+  readyAt: 'ready_at',
+  stoppedAt: 'stopped_at',
+  leaseEndsAt: 'lease_ends_at',
+  deletedAt: 'deleted_at',
+  keep: 'keep',
+  notifyRef: 'notify_ref',
+  snapshotName: 'snapshot_name',
+  snapshotExpiresAt: 'snapshot_expires_at',
+  generation: 'generation',
+  lastActiveAt: 'last_active_at',
+  idleWarnedAt: 'idle_warned_at',
+};
+
+const toColumnValue = (key: keyof StoredInstance, value: unknown): unknown => {
+  if (key === 'conditions') return JSON.stringify(value);
+  if (key === 'keep') return value ? 1 : 0;
+  return value;
+};
+
+export type InstancePatch = Partial<Omit<StoredInstance, 'id'>>;
+
+/** Instances: the desired state and what the reconciler last observed. */
+export class InstancesRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(instance: StoredInstance, now: string): void {
+    const keys = Object.keys(COLUMNS) as (keyof StoredInstance)[];
+    const columns = [...keys.map((k) => COLUMNS[k]), 'updated_at'];
+    const values = [...keys.map((k) => toColumnValue(k, instance[k])), now];
+    this.db
+      .prepare(`INSERT INTO instances (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+      .run(...values);
+  }
+
+  /** Writes only the given fields; returns the updated row. */
+  update(id: string, patch: InstancePatch, now: string): StoredInstance | undefined {
+    const keys = (Object.keys(patch) as (keyof InstancePatch)[]).filter((k) => patch[k] !== undefined);
+    if (keys.length > 0) {
+      const sets = [...keys.map((k) => `${COLUMNS[k]} = ?`), 'updated_at = ?'];
+      this.db
+        .prepare(`UPDATE instances SET ${sets.join(', ')} WHERE id = ?`)
+        .run(...keys.map((k) => toColumnValue(k, patch[k])), now, id);
+    }
+    return this.get(id);
+  }
+
+  get(id: string): StoredInstance | undefined {
+    const row = this.db.prepare('SELECT * FROM instances WHERE id = ?').get(id) as InstanceRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /** The owner's live instance with that name (deleted ones keep their name free). */
+  findByName(ownerId: string, name: string): StoredInstance | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM instances WHERE owner_id = ? AND name = ? AND phase != 'deleted'")
+      .get(ownerId, name) as InstanceRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Most recent instance of that name, deleted or not (for restore). */
+  findLatestByName(ownerId: string, name: string): StoredInstance | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM instances WHERE owner_id = ? AND name = ? ORDER BY created_at DESC LIMIT 1')
+      .get(ownerId, name) as InstanceRow | undefined;
+    return row && fromRow(row);
+  }
+
+  listByOwner(ownerId: string, { includeDeleted = false } = {}): StoredInstance[] {
+    const sql = includeDeleted
+      ? 'SELECT * FROM instances WHERE owner_id = ? ORDER BY created_at, id'
+      : "SELECT * FROM instances WHERE owner_id = ? AND phase != 'deleted' ORDER BY created_at, id";
+    return (this.db.prepare(sql).all(ownerId) as InstanceRow[]).map(fromRow);
+  }
+
+  /** Every instance that still exists in any form (incl. deleting ones and restorable snapshots). */
+  listLive(): StoredInstance[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM instances WHERE phase != 'deleted' OR snapshot_name IS NOT NULL ORDER BY id")
+        .all() as InstanceRow[]
+    ).map(fromRow);
+  }
+
+  listAll(): StoredInstance[] {
+    return (this.db.prepare('SELECT * FROM instances ORDER BY id').all() as InstanceRow[]).map(fromRow);
+  }
+}

@@ -1,0 +1,65 @@
+import type { Db } from './db.ts';
+
+export interface OAuthState {
+  state: string;
+  teamId: string;
+  userId: string;
+  codeVerifier: string;
+  nonce: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+interface Row {
+  state: string;
+  team_id: string;
+  user_id: string;
+  code_verifier: string;
+  nonce: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Server-side sign-in states: single use, expiring, bound to one Slack user. */
+export class OAuthStatesRepo {
+  constructor(private readonly db: Db) {}
+
+  put(s: Omit<OAuthState, 'usedAt'>): void {
+    this.db
+      .prepare(
+        'INSERT INTO oauth_states (state, team_id, user_id, code_verifier, nonce, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(s.state, s.teamId, s.userId, s.codeVerifier, s.nonce, s.createdAt, s.expiresAt);
+  }
+
+  get(state: string): OAuthState | undefined {
+    const r = this.db.prepare('SELECT * FROM oauth_states WHERE state = ?').get(state) as Row | undefined;
+    return (
+      r && {
+        state: r.state,
+        teamId: r.team_id,
+        userId: r.user_id,
+        codeVerifier: r.code_verifier,
+        nonce: r.nonce,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        usedAt: r.used_at,
+      }
+    );
+  }
+
+  /** Marks the state used; false if it was used already (a replay). */
+  consume(state: string, now: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE oauth_states SET used_at = ? WHERE state = ? AND used_at IS NULL')
+        .run(now, state).changes === 1
+    );
+  }
+
+  purgeExpired(now: string): void {
+    this.db.prepare('DELETE FROM oauth_states WHERE expires_at < ?').run(now);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './block-kit-limits.ts';
+export * from './fake-slack.ts';
+export * from './sign.ts';
