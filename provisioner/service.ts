@@ -101,6 +101,64 @@ export class ProvisionerService {
     });
   }
 
+  /** Remembers a Google sign-in in progress (single use, expires after `ttlMs`). */
+  saveSignInState(
+    actor: Actor,
+    s: { state: string; codeVerifier: string; nonce: string; ttlMs: number },
+  ): void {
+    const now = this.#now();
+    this.d.store.oauthStates.purgeExpired(now.toISOString());
+    this.d.store.oauthStates.put({
+      state: s.state,
+      teamId: actor.teamId ?? '',
+      userId: actor.userId,
+      codeVerifier: s.codeVerifier,
+      nonce: s.nonce,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + s.ttlMs).toISOString(),
+    });
+  }
+
+  /** Takes a sign-in state exactly once; a used, expired or unknown state is refused with why. */
+  takeSignInState(
+    state: string,
+  ): Result<{ teamId: string; userId: string; codeVerifier: string; nonce: string }> {
+    const now = this.#now().toISOString();
+    const found = this.d.store.oauthStates.get(state);
+    if (!found) return fail('NotFound', 'this sign-in link is not valid; run /tispace login again');
+    if (found.usedAt)
+      return fail('InvalidState', 'this sign-in link was already used; run /tispace login again');
+    if (found.expiresAt <= now)
+      return fail(
+        'InvalidState',
+        'this sign-in link has expired (links last 10 minutes); run /tispace login again',
+      );
+    if (!this.d.store.oauthStates.consume(state, now))
+      return fail('InvalidState', 'this sign-in link was already used; run /tispace login again');
+    return ok({
+      teamId: found.teamId,
+      userId: found.userId,
+      codeVerifier: found.codeVerifier,
+      nonce: found.nonce,
+    });
+  }
+
+  /** Peeks at a state without using it (to show whose sign-in it is). */
+  peekSignInState(state: string): { teamId: string; userId: string } | undefined {
+    const found = this.d.store.oauthStates.get(state);
+    return found && !found.usedAt && found.expiresAt > this.#now().toISOString()
+      ? { teamId: found.teamId, userId: found.userId }
+      : undefined;
+  }
+
+  /** Admins' Slack user ids (linked users whose Google email is in the admin list). */
+  adminUserIds(): string[] {
+    return this.d.store.users
+      .listLinked()
+      .filter((u) => this.#isAdmin(u))
+      .map((u) => u.userId);
+  }
+
   setTimeZone(userId: string, tz: string): void {
     this.d.store.users.setTimeZone(userId, tz);
   }
