@@ -1,0 +1,139 @@
+// The provisioner against the real control plane: create → scheduled by kube-scheduler, Running and Ready
+// via KWOK → SSH endpoint; stop/start on the same disk; delete leaves nothing; quota under concurrency.
+import { CoreV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock, type Provisioner } from '../../provisioner/api.ts';
+import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
+import {
+  labelledObjects,
+  linkUser,
+  publishGoldenImage,
+  startProvisioner,
+  testConfig,
+  waitForInstance,
+} from './support/provisioner.ts';
+
+const ns = useNamespace('it-lifecycle');
+let p: Provisioner;
+const clock = new ManualClock(new Date());
+
+beforeAll(async () => {
+  await publishGoldenImage(ns.name);
+  p = await startProvisioner({ config: testConfig(ns.name, { policy: { snapshotGrace: '1d' } }), clock });
+});
+afterAll(async () => {
+  await p?.stop();
+});
+
+describe('instance lifecycle', () => {
+  it('creates a Kata Pod on a cloned Ceph disk that the scheduler binds and that becomes Ready, and reports the SSH command', async () => {
+    const ana = linkUser(p, 'UANA', 'ana@corp.com');
+    const created = await p.api.create(ana, { name: 'web1', cpu: 2, memoryGiB: 4, diskGiB: 30 });
+    expect(created.ok).toBe(true);
+    if (!created.ok) return;
+    const id = created.value.id;
+    expect(id).toMatch(/^web1-[a-z0-9]{5}$/);
+
+    const running = await waitForInstance(p, id, (i) => i.phase === 'running' && i.sshPort !== null, 'running with SSH');
+    expect(running.node).toMatch(/^dev-[123]$/);
+    expect(running.sshHost).toBe('127.0.0.1');
+    expect(running.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
+
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const pod = await core.readNamespacedPod({ name: id, namespace: ns.name });
+    expect(pod.spec?.nodeName).toBe(running.node);
+    expect(pod.status?.qosClass).toBe('Guaranteed');
+    expect(pod.spec?.runtimeClassName).toBe('kata');
+    // The RuntimeClass admission added the Kata overhead, which capacity counts.
+    expect(pod.spec?.overhead).toEqual({ cpu: '250m', memory: '320Mi' });
+    const svc = await core.readNamespacedService({ name: `${id}-ssh`, namespace: ns.name });
+    expect(running.sshPort).toBe(svc.spec?.ports?.[0]?.nodePort);
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ name: `${id}-root`, namespace: ns.name });
+    expect(pvc.status?.phase).toBe('Bound');
+    expect(pvc.spec?.dataSource).toMatchObject({ kind: 'VolumeSnapshot', name: 'golden-ubuntu-22-04' });
+  });
+
+  it('stop deletes the Pod and keeps the disk; start runs a new Pod on the same PVC (same UID)', async () => {
+    const ben = linkUser(p, 'UBEN');
+    const created = await p.api.create(ben, { name: 'box', cpu: 1, memoryGiB: 2 });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
+    const before = await labelledObjects(ns.name, id);
+    const pvcUid = before.pvcs[0]?.metadata?.uid;
+    const podUid = before.pods[0]?.metadata?.uid;
+    expect(pvcUid).toBeDefined();
+
+    expect(p.api.stop(ben, 'box').ok).toBe(true);
+    await waitForInstance(p, id, (i) => i.phase === 'stopped', 'stopped');
+    const stopped = await labelledObjects(ns.name, id);
+    expect(stopped.pods).toHaveLength(0);
+    expect(stopped.pvcs.map((x) => x.metadata?.uid)).toEqual([pvcUid]);
+
+    const again = p.api.stop(ben, 'box');
+    expect(!again.ok && again.error.message).toBe('box is already stopped');
+
+    expect((await p.api.start(ben, 'box')).ok).toBe(true);
+    await waitForInstance(p, id, (i) => i.phase === 'running', 'running again');
+    const after = await labelledObjects(ns.name, id);
+    expect(after.pvcs.map((x) => x.metadata?.uid)).toEqual([pvcUid]);
+    expect(after.pods).toHaveLength(1);
+    expect(after.pods[0]?.metadata?.uid).not.toBe(podUid);
+  });
+
+  it('delete snapshots the disk first, then leaves nothing labelled with the instance once the snapshot expires', async () => {
+    const cy = linkUser(p, 'UCY');
+    const created = await p.api.create(cy, { name: 'tmp', cpu: 1, memoryGiB: 1 });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
+    expect(p.api.delete(cy, 'tmp').ok).toBe(true);
+    const deleted = await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted');
+    expect(deleted.snapshotName).toBe(`${id}-final`);
+    const gone = await labelledObjects(ns.name, id);
+    expect([gone.pods, gone.pvcs, gone.services, gone.secrets].map((l) => l.length)).toEqual([0, 0, 0, 0]);
+    expect(gone.snapshots.map((s) => s.metadata.name)).toEqual([`${id}-final`]);
+    // The audit log names who did what and why.
+    const audit = p.store.audit.forInstance(id);
+    expect(audit.find((a) => a.action === 'delete')).toMatchObject({ actor: 'UCY', reason: 'deleted by the owner' });
+
+    clock.advance(86_400_000 + 1000);
+    p.reconciler.queue.add(id);
+    await waitFor(async () => ((await labelledObjects(ns.name, id)).snapshots.length === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'final snapshot removed after the grace period',
+    });
+    expect(p.store.instances.get(id)?.snapshotName).toBeNull();
+  });
+
+  it('50 concurrent creates by one user with room for 3 yield exactly 3 instances and 47 clear refusals', async () => {
+    const dee = linkUser(p, 'UDEE');
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, n) => p.api.create(dee, { name: `c${n}`, cpu: 1, memoryGiB: 1, diskGiB: 20 })),
+    );
+    const accepted = results.filter((r) => r.ok);
+    const refused = results.flatMap((r) => (r.ok ? [] : [r.error]));
+    expect(accepted).toHaveLength(3);
+    expect(refused).toHaveLength(47);
+    for (const e of refused) {
+      expect(e.code).toBe('QuotaExceeded');
+      expect(e.message).toBe('you already have 3 of 3 instances allowed; delete one or ask an admin for more');
+    }
+    expect(p.store.instances.listByOwner('UDEE')).toHaveLength(3);
+  });
+
+  it('refuses what is not the user’s own: another user’s instance is "not found" and unchanged', async () => {
+    const eve = linkUser(p, 'UEVE');
+    const ana = p.store.instances.listByOwner('UANA')[0]!;
+    for (const r of [p.api.stop(eve, ana.id), p.api.delete(eve, ana.id), p.api.extend(eve, ana.id, '1d'), p.api.get(eve, 'web1')]) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('NotFound');
+    }
+    expect(p.store.instances.get(ana.id)?.desired).toBe('running');
+  });
+
+  it('refuses users who have not linked Google, with what to do', async () => {
+    const r = await p.api.create({ userId: 'UNOBODY' }, { name: 'x' });
+    expect(!r.ok && r.error).toEqual({ code: 'NotLinked', message: 'link your Google account first: run /tispace login' });
+  });
+});
