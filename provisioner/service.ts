@@ -52,6 +52,16 @@ export interface ServiceDeps {
   reconciler: Pick<Reconciler, 'queue'>;
 }
 
+/** Checks and records of a policy action (see stopForPolicy), run inside its transaction. */
+export interface PolicyGuard {
+  /** Why the action no longer applies to the instance as it is now, or undefined to go ahead. */
+  refuse?: (i: StoredInstance) => string | undefined;
+  /** Runs in the same transaction (on the same store) after the change, e.g. to record that a notice is owed. */
+  also?: (i: StoredInstance, store: Store) => void;
+  /** Extra audit details. */
+  details?: Record<string, unknown>;
+}
+
 /**
  * The provisioner's API: the only surface a front end uses. Every call authorizes the actor, and every
  * refusal is a UserError naming what was wrong and what is allowed.
@@ -514,6 +524,19 @@ export class ProvisionerService {
     }
   }
 
+  /** The owner says the machine is in use ("I'm still using it"): resets idle detection. */
+  markActive(actor: Actor, ref: string): Result<StoredInstance> {
+    const now = this.#now().toISOString();
+    return this.#transition(
+      actor,
+      ref,
+      'mark-active',
+      (i) => (i.desired === 'deleted' ? `${i.name} is being deleted` : undefined),
+      () => ({ lastActiveAt: now, idleWarnedAt: null }),
+      'marked as in use',
+    );
+  }
+
   /** Admin: exempt an instance from retention deletion (or lift the exemption). */
   keep(actor: Actor, ref: string, keep: boolean): Result<StoredInstance> {
     const who = this.#requireUser(actor);
@@ -527,6 +550,65 @@ export class ProvisionerService {
       () => ({ keep }),
       keep ? 'exempted from retention' : 'exemption lifted',
     );
+  }
+
+  // ---- policy actions of the scheduled jobs (actor 'system') ------------------------------------
+
+  /**
+   * Stops an instance because a policy says so (lease ended, idle). Audited with actor 'system' and the
+   * reason. `guard.refuse` re-checks the instance inside the transaction (a run that lost a race does
+   * nothing); `guard.also` runs in the same transaction (the jobs record what they did there).
+   */
+  stopForPolicy(id: string, reason: string, guard: PolicyGuard = {}): Result<StoredInstance> {
+    return this.#systemTransition(
+      id,
+      'stop',
+      reason,
+      guard,
+      (i) => (i.desired === 'running' ? undefined : `${i.name} is not running (desired ${i.desired})`),
+      () => ({ desired: 'stopped' as const }),
+    );
+  }
+
+  /** Deletes an instance by policy (retention); the reconciler snapshots the disk before it goes. */
+  deleteForPolicy(id: string, reason: string, guard: PolicyGuard = {}): Result<StoredInstance> {
+    return this.#systemTransition(
+      id,
+      'delete',
+      reason,
+      guard,
+      (i) => (i.desired === 'deleted' ? `${i.name} is already being deleted` : undefined),
+      () => ({ desired: 'deleted' as const, phase: 'deleting' as const }),
+    );
+  }
+
+  #systemTransition(
+    id: string,
+    action: string,
+    reason: string,
+    guard: PolicyGuard,
+    refuse: (i: StoredInstance) => string | undefined,
+    patch: (i: StoredInstance) => Partial<StoredInstance>,
+  ): Result<StoredInstance> {
+    const now = this.#now().toISOString();
+    try {
+      const updated = this.d.store.durably(() => {
+        const found = this.d.store.instances.get(id);
+        if (!found || found.phase === 'deleted')
+          throw new UserErrorAbort({ code: 'NotFound', message: `no live instance ${id}` });
+        const why = refuse(found) ?? guard.refuse?.(found);
+        if (why) throw new UserErrorAbort({ code: 'InvalidState', message: why });
+        const next = this.d.store.instances.update(id, patch(found), now)!;
+        this.#audit('system', action, id, reason, { policy: true, ...guard.details });
+        guard.also?.(next, this.d.store);
+        return next;
+      });
+      this.d.reconciler.queue.add(updated.id);
+      return ok(updated);
+    } catch (error) {
+      if (error instanceof UserErrorAbort) return { ok: false, error: error.error };
+      throw error;
+    }
   }
 
   // ---- internals ------------------------------------------------------------------------------

@@ -29,4 +29,31 @@ export class RemindersRepo {
         .get(instanceId, kind, dueKey) !== undefined
     );
   }
+
+  /** When the claim was made (ISO), undefined if there is none. */
+  sentAt(instanceId: string, kind: string, dueKey: string): string | undefined {
+    const row = this.db
+      .prepare('SELECT sent_at FROM reminders WHERE instance_id = ? AND kind = ? AND due_key = ?')
+      .get(instanceId, kind, dueKey) as { sent_at: string } | undefined;
+    return row?.sent_at;
+  }
+
+  /**
+   * Claims of `kind` made at or after `since` that have no claim of `followUp` with the same instance and
+   * key (an action whose notice is still owed).
+   */
+  unmatched(
+    kind: string,
+    followUp: string,
+    since: string,
+  ): { instanceId: string; dueKey: string; sentAt: string }[] {
+    return this.db
+      .prepare(
+        `SELECT a.instance_id AS instanceId, a.due_key AS dueKey, a.sent_at AS sentAt FROM reminders a
+         WHERE a.kind = ? AND a.sent_at >= ? AND NOT EXISTS (
+           SELECT 1 FROM reminders b WHERE b.instance_id = a.instance_id AND b.kind = ? AND b.due_key = a.due_key)
+         ORDER BY a.sent_at`,
+      )
+      .all(kind, since, followUp) as { instanceId: string; dueKey: string; sentAt: string }[];
+  }
 }
