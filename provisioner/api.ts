@@ -16,6 +16,19 @@ export {
 export { NAME_HELP, validateName } from './domain/names.ts';
 export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
 export type { Result, UserError, UserErrorCode } from './errors.ts';
+export {
+  type ActivitySample,
+  type ActivitySource,
+  type JobKind,
+  type JobRun,
+  Jobs,
+  type JobsOptions,
+  MetricsActivitySource,
+  type PlannedAction,
+  type PlannedActionKind,
+  type SshSessionSource,
+  type SshSignal,
+} from './jobs/index.ts';
 export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifier.ts';
 export { silentNotifier } from './notifier.ts';
 export { Provisioner, type ProvisionerOptions } from './provisioner.ts';

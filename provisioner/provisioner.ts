@@ -118,12 +118,15 @@ export class Provisioner {
     return { ok: store && kubernetes, store, kubernetes };
   }
 
-  adopt(): Promise<AdoptReport> {
-    return adopt({
+  /** Rebuilds lost instance rows from the cluster, then reconciles them. */
+  async adopt(): Promise<AdoptReport> {
+    const report = await adopt({
       config: this.config,
       store: this.store,
       kubeConfig: this.#options.kubeConfig,
       clock: this.clock,
     });
+    this.reconciler.resync();
+    return report;
   }
 }

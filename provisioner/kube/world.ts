@@ -157,7 +157,7 @@ export class World {
 
   #backoff(attempt: number): number {
     const min = this.options.minRestartMs ?? 200;
-    const max = this.options.maxRestartMs ?? 30_000;
+    const max = this.options.maxRestartMs ?? 10_000;
     return Math.min(max, min * 2 ** Math.min(attempt - 1, 16));
   }
 
