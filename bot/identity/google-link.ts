@@ -41,7 +41,7 @@ export interface GoogleLinkOptions {
   clientSecret: string;
   /** GOOGLE_ALLOWED_DOMAINS: the ID token's hd must equal one of these exactly. */
   allowedDomains: string[];
-  /** TISPACE_PUBLIC_URL: where the browser reaches TiSpace (the routes below are under it). */
+  /** PUBLIC_URL: where the browser reaches TiSpace (the routes below are under it). */
   publicUrl: string;
   /** TISPACE_SECRET: signs the state tickets. */
   secret: string;
@@ -111,7 +111,7 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
   const allowedDomains = normalizeDomains(options.allowedDomains);
   const base = new URL(options.publicUrl);
   if (base.protocol !== 'https:' && base.protocol !== 'http:')
-    throw new Error(`TISPACE_PUBLIC_URL must be an http(s) URL; got ${options.publicUrl}`);
+    throw new Error(`PUBLIC_URL must be an http(s) URL; got ${options.publicUrl}`);
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const redirectUri = `${publicUrl}${CALLBACK_PATH}`;
   const e = options.endpoints ?? {};

@@ -514,7 +514,7 @@ describe('edges', () => {
     expect(() => createGoogleLink({ ...good, secret: '' })).toThrow(/TISPACE_SECRET/);
     expect(() => createGoogleLink({ ...good, clientId: '' })).toThrow(/GOOGLE_CLIENT_ID/);
     expect(() => createGoogleLink({ ...good, clientSecret: '' })).toThrow(/GOOGLE_CLIENT_SECRET/);
-    expect(() => createGoogleLink({ ...good, publicUrl: 'ftp://x' })).toThrow(/TISPACE_PUBLIC_URL/);
+    expect(() => createGoogleLink({ ...good, publicUrl: 'ftp://x' })).toThrow(/PUBLIC_URL/);
     expect(() => createGoogleLink(good).startUrl({ teamId: '', userId: 'U1' })).toThrow(/team/);
   });
 });
