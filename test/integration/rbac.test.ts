@@ -1,0 +1,118 @@
+// The manifests' own RBAC is enough for the provisioner, and no more: the whole create/stop/start/delete
+// flow runs as the ServiceAccount bound by manifests/base/rbac.yaml (not as admin), and that token is
+// refused outside TiSpace's namespace.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import type { Provisioner } from '../../provisioner/api.ts';
+import { kubeConfig, repoRoot, serviceAccountKubeConfig, useNamespace } from './support/cluster.ts';
+import {
+  labelledObjects,
+  linkUser,
+  publishGoldenImage,
+  startProvisioner,
+  testConfig,
+  waitForInstance,
+} from './support/provisioner.ts';
+
+const ns = useNamespace('it-rbac');
+let saKc: KubeConfig;
+let p: Provisioner;
+const clusterScoped: KubernetesObject[] = [];
+
+/** manifests/base/rbac.yaml, moved into the test namespace (cluster-scoped names made unique). */
+function rbacObjects(namespace: string): KubernetesObject[] {
+  const docs = parseAllDocuments(readFileSync(join(repoRoot, 'manifests', 'base', 'rbac.yaml'), 'utf8')).map(
+    (d) => d.toJS() as KubernetesObject & Record<string, unknown>,
+  );
+  expect(docs.map((d) => d.kind).sort()).toEqual([
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Role',
+    'RoleBinding',
+  ]);
+  return docs.map((doc) => {
+    const o = structuredClone(doc) as KubernetesObject & {
+      subjects?: { namespace?: string }[];
+      roleRef?: { kind: string; name: string };
+    };
+    if (o.kind === 'Role' || o.kind === 'RoleBinding') o.metadata!.namespace = namespace;
+    if (o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')
+      o.metadata!.name = `${o.metadata!.name}-${namespace}`;
+    if (o.roleRef?.kind === 'ClusterRole') o.roleRef.name = `${o.roleRef.name}-${namespace}`;
+    for (const s of o.subjects ?? []) s.namespace = namespace;
+    return o;
+  });
+}
+
+beforeAll(async () => {
+  const admin = KubernetesObjectApi.makeApiClient(kubeConfig());
+  await kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: 'tispace' } } });
+  for (const o of rbacObjects(ns.name)) {
+    await admin.create(o);
+    if (!o.metadata?.namespace) clusterScoped.push(o);
+  }
+  await publishGoldenImage(ns.name);
+  saKc = await serviceAccountKubeConfig(ns.name, 'tispace');
+  p = await startProvisioner({ config: testConfig(ns.name), kubeConfig: saKc });
+});
+
+afterAll(async () => {
+  await p?.stop();
+  const admin = KubernetesObjectApi.makeApiClient(kubeConfig());
+  for (const o of clusterScoped) await admin.delete(o).catch(() => undefined);
+});
+
+const status = async (call: Promise<unknown>) => {
+  try {
+    await call;
+    return 200;
+  } catch (error) {
+    return (error as { code?: number }).code;
+  }
+};
+
+describe('least-privilege RBAC from manifests/', () => {
+  it('runs create, stop, start and delete with the ServiceAccount token alone', async () => {
+    const u = linkUser(p, 'URBAC');
+    const created = await p.api.create(u, { name: 'rbac', cpu: 1, memoryGiB: 2 });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+    await waitForInstance(p, id, (i) => i.phase === 'running' && i.sshPort !== null, 'running');
+    expect(p.api.stop(u, 'rbac').ok).toBe(true);
+    await waitForInstance(p, id, (i) => i.phase === 'stopped', 'stopped');
+    expect((await p.api.start(u, 'rbac')).ok).toBe(true);
+    await waitForInstance(p, id, (i) => i.phase === 'running', 'running again');
+    expect(p.api.delete(u, 'rbac').ok).toBe(true);
+    await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted');
+    const left = await labelledObjects(ns.name, id);
+    expect([left.pods, left.pvcs, left.services, left.secrets].map((l) => l.length)).toEqual([0, 0, 0, 0]);
+    expect(p.reconciler.stats.errors).toBe(0);
+  });
+
+  it('forbids the same token to read Secrets elsewhere, delete Nodes, or create Pods outside its namespace', async () => {
+    const core = saKc.makeApiClient(CoreV1Api);
+    expect(await status(core.listNamespacedSecret({ namespace: 'kube-system' }))).toBe(403);
+    expect(await status(core.readNamespacedSecret({ name: 'anything', namespace: 'default' }))).toBe(403);
+    expect(await status(core.deleteNode({ name: 'dev-1' }))).toBe(403);
+    expect(
+      await status(
+        core.createNamespacedPod({
+          namespace: 'default',
+          body: { metadata: { name: 'escape' }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        }),
+      ),
+    ).toBe(403);
+    // And within its namespace it has only what the Role grants: no deletecollection of Pods.
+    expect(await status(core.deleteCollectionNamespacedPod({ namespace: ns.name }))).toBe(403);
+  });
+});
