@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs when they are missing (as root, with apt-get):
+# a C toolchain for better-sqlite3's native build and the cri-o patch check, and libseccomp for cri-o.
+# Go (>= 1.26) must already be installed: Debian's is too old, and the control plane is compiled with it.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+packages=(python3 make g++ openssl $(grep -v '^#' "$here/crio/ci-packages.txt"))
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "ensure-system-deps: missing Debian packages: ${missing[*]} (run: sudo apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "ensure-system-deps: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v go >/dev/null || { echo "ensure-system-deps: Go >= 1.26 is required (https://go.dev/doc/install)" >&2; exit 1; }
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+((go_minor >= 26)) || { echo "ensure-system-deps: Go >= 1.26 is required; found $(go env GOVERSION)" >&2; exit 1; }
