@@ -507,6 +507,7 @@ export class ProvisionerService {
             desired: 'running',
             phase: 'requested',
             deletedAt: null,
+            generation: gone.generation + 1,
             conditions: [],
             readyAt: null,
             leaseEndsAt: new Date(now.getTime() + this.d.config.policy.defaultLease).toISOString(),

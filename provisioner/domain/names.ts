@@ -21,11 +21,14 @@ export function newInstanceId(name: string): string {
   return `${name}-${suffix}`;
 }
 
-/** Object names of one instance (the contract in DESIGN.md). */
-export const objectNames = (id: string) => ({
+/**
+ * Object names of one instance (the contract in DESIGN.md). Each restore starts a new generation, so the
+ * snapshot taken before a later deletion can never be mistaken for the older one it was restored from.
+ */
+export const objectNames = (id: string, generation = 1) => ({
   pod: id,
   pvc: `${id}-root`,
   secret: `${id}-ssh`,
   service: `${id}-ssh`,
-  finalSnapshot: `${id}-final`,
+  finalSnapshot: generation > 1 ? `${id}-final-${generation}` : `${id}-final`,
 });

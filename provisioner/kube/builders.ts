@@ -142,7 +142,7 @@ export function buildFinalSnapshot(config: TiSpaceConfig, instance: Instance, sn
   return {
     apiVersion: 'snapshot.storage.k8s.io/v1',
     kind: 'VolumeSnapshot',
-    metadata: meta(config, instance, objectNames(instance.id).finalSnapshot),
+    metadata: meta(config, instance, objectNames(instance.id, instance.generation).finalSnapshot),
     spec: {
       volumeSnapshotClassName: snapshotClass,
       source: { persistentVolumeClaimName: objectNames(instance.id).pvc },

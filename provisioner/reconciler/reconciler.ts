@@ -257,6 +257,9 @@ export class Reconciler {
         conditions,
       };
       const outcome = this.#setStatus(instance, patch);
+      // Restored: the disk is a bound clone now, so the snapshot it came from has done its job.
+      if (instance.snapshotName && pvc?.status?.phase === 'Bound')
+        await this.#dropSnapshot(instance, instance.snapshotName);
       if (!endpoint) return { requeueAfterMs: 1000 };
       return outcome;
     }
@@ -301,7 +304,7 @@ export class Reconciler {
   async #ensureDeleted(instance: StoredInstance): Promise<ReconcileOutcome> {
     const { config, world, store, clock } = this.#o;
     const ns = config.namespace;
-    const names = objectNames(instance.id);
+    const names = objectNames(instance.id, instance.generation);
     const now = clock.now();
 
     if (instance.phase === 'deleted') return this.#expireSnapshot(instance);
@@ -415,26 +418,37 @@ export class Reconciler {
     const left = Date.parse(instance.snapshotExpiresAt) - now.getTime();
     if (instance.keep) return {};
     if (left > 0) return { requeueAfterMs: Math.min(left, 2 ** 31 - 1) };
-    const snapshot = world.snapshots.get(instance.snapshotName, config.namespace);
+    await this.#dropSnapshot(instance, instance.snapshotName, 'snapshot grace period over');
+    return {};
+  }
+
+  /** Deletes the instance's own final snapshot (never another object) and forgets it. */
+  async #dropSnapshot(
+    instance: StoredInstance,
+    name: string,
+    reason = 'restored disk is bound',
+  ): Promise<void> {
+    const { config, world, store, clock } = this.#o;
+    const now = clock.now().toISOString();
+    const snapshot = world.snapshots.get(name, config.namespace);
     if (snapshot && isManagedInstanceObject(snapshot, instance.id)) {
       this.#step('delete-snapshot', instance.id);
       await this.#deleteOwned(
-        ref('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', instance.snapshotName, config.namespace),
+        ref('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', name, config.namespace),
         snapshot.metadata?.uid,
       );
     }
     store.durably(() => {
-      store.instances.update(instance.id, { snapshotName: null, snapshotExpiresAt: null }, now.toISOString());
+      store.instances.update(instance.id, { snapshotName: null, snapshotExpiresAt: null }, now);
       store.audit.record({
-        at: now.toISOString(),
+        at: now,
         actor: 'reconciler',
-        action: 'snapshot-expired',
+        action: 'snapshot-deleted',
         instanceId: instance.id,
-        reason: 'snapshot grace period over',
-        details: { snapshot: instance.snapshotName },
+        reason,
+        details: { snapshot: name },
       });
     });
-    return {};
   }
 
   // ---- helpers ----------------------------------------------------------------------------------

@@ -34,10 +34,18 @@ describe('instance lifecycle', () => {
     const id = created.value.id;
     expect(id).toMatch(/^web1-[a-z0-9]{5}$/);
 
-    const running = await waitForInstance(p, id, (i) => i.phase === 'running' && i.sshPort !== null, 'running with SSH');
+    const running = await waitForInstance(
+      p,
+      id,
+      (i) => i.phase === 'running' && i.sshPort !== null,
+      'running with SSH',
+    );
     expect(running.node).toMatch(/^dev-[123]$/);
     expect(running.sshHost).toBe('127.0.0.1');
-    expect(running.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
+    expect(running.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'Ready',
+    });
 
     const core = kubeConfig().makeApiClient(CoreV1Api);
     const pod = await core.readNamespacedPod({ name: id, namespace: ns.name });
@@ -95,21 +103,67 @@ describe('instance lifecycle', () => {
     expect(gone.snapshots.map((s) => s.metadata.name)).toEqual([`${id}-final`]);
     // The audit log names who did what and why.
     const audit = p.store.audit.forInstance(id);
-    expect(audit.find((a) => a.action === 'delete')).toMatchObject({ actor: 'UCY', reason: 'deleted by the owner' });
+    expect(audit.find((a) => a.action === 'delete')).toMatchObject({
+      actor: 'UCY',
+      reason: 'deleted by the owner',
+    });
 
     clock.advance(86_400_000 + 1000);
     p.reconciler.queue.add(id);
-    await waitFor(async () => ((await labelledObjects(ns.name, id)).snapshots.length === 0 ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'final snapshot removed after the grace period',
-    });
+    await waitFor(
+      async () => ((await labelledObjects(ns.name, id)).snapshots.length === 0 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        what: 'final snapshot removed after the grace period',
+      },
+    );
     expect(p.store.instances.get(id)?.snapshotName).toBeNull();
+  });
+
+  it('restore brings a deleted machine back from its final snapshot; a later delete takes a fresh snapshot', async () => {
+    const fay = linkUser(p, 'UFAY');
+    const created = await p.api.create(fay, { name: 'phoenix', cpu: 1, memoryGiB: 1 });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
+    expect(p.api.delete(fay, 'phoenix').ok).toBe(true);
+    await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted');
+    expect(p.api.list(fay).ok && (p.api.list(fay) as { value: unknown[] }).value).toEqual([]);
+
+    const restored = await p.api.restore(fay, 'phoenix');
+    expect(restored.ok && restored.value.id).toBe(id);
+    await waitForInstance(
+      p,
+      id,
+      (i) => i.phase === 'running' && i.snapshotName === null,
+      'running again, snapshot consumed',
+    );
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ name: `${id}-root`, namespace: ns.name });
+    expect(pvc.spec?.dataSource).toMatchObject({ kind: 'VolumeSnapshot', name: `${id}-final` });
+    await waitFor(
+      async () => ((await labelledObjects(ns.name, id)).snapshots.length === 0 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        what: 'the consumed snapshot removed',
+      },
+    );
+
+    const again = await p.api.restore(fay, 'phoenix');
+    expect(!again.ok && again.error.message).toBe(
+      'phoenix is not deleted (it is running); nothing to restore',
+    );
+    expect(p.api.delete(fay, 'phoenix').ok).toBe(true);
+    const redeleted = await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted again');
+    expect(redeleted.snapshotName).toBe(`${id}-final-2`);
   });
 
   it('50 concurrent creates by one user with room for 3 yield exactly 3 instances and 47 clear refusals', async () => {
     const dee = linkUser(p, 'UDEE');
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, n) => p.api.create(dee, { name: `c${n}`, cpu: 1, memoryGiB: 1, diskGiB: 20 })),
+      Array.from({ length: 50 }, (_, n) =>
+        p.api.create(dee, { name: `c${n}`, cpu: 1, memoryGiB: 1, diskGiB: 20 }),
+      ),
     );
     const accepted = results.filter((r) => r.ok);
     const refused = results.flatMap((r) => (r.ok ? [] : [r.error]));
@@ -117,7 +171,9 @@ describe('instance lifecycle', () => {
     expect(refused).toHaveLength(47);
     for (const e of refused) {
       expect(e.code).toBe('QuotaExceeded');
-      expect(e.message).toBe('you already have 3 of 3 instances allowed; delete one or ask an admin for more');
+      expect(e.message).toBe(
+        'you already have 3 of 3 instances allowed; delete one or ask an admin for more',
+      );
     }
     expect(p.store.instances.listByOwner('UDEE')).toHaveLength(3);
   });
@@ -125,7 +181,12 @@ describe('instance lifecycle', () => {
   it('refuses what is not the user’s own: another user’s instance is "not found" and unchanged', async () => {
     const eve = linkUser(p, 'UEVE');
     const ana = p.store.instances.listByOwner('UANA')[0]!;
-    for (const r of [p.api.stop(eve, ana.id), p.api.delete(eve, ana.id), p.api.extend(eve, ana.id, '1d'), p.api.get(eve, 'web1')]) {
+    for (const r of [
+      p.api.stop(eve, ana.id),
+      p.api.delete(eve, ana.id),
+      p.api.extend(eve, ana.id, '1d'),
+      p.api.get(eve, 'web1'),
+    ]) {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe('NotFound');
     }
@@ -134,6 +195,9 @@ describe('instance lifecycle', () => {
 
   it('refuses users who have not linked Google, with what to do', async () => {
     const r = await p.api.create({ userId: 'UNOBODY' }, { name: 'x' });
-    expect(!r.ok && r.error).toEqual({ code: 'NotLinked', message: 'link your Google account first: run /tispace login' });
+    expect(!r.ok && r.error).toEqual({
+      code: 'NotLinked',
+      message: 'link your Google account first: run /tispace login',
+    });
   });
 });
