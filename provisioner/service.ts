@@ -430,11 +430,18 @@ export class ProvisionerService {
         if (problem) return problem.message;
         return i.desired === 'stopped' ? this.#capacityProblem(i, overhead) : undefined;
       },
-      (i) => ({
-        desired: 'running' as const,
-        phase: i.phase === 'failed' ? ('requested' as const) : i.phase,
-        conditions: [],
-      }),
+      (i) => {
+        // Starting a machine whose lease ran out is a clear wish to use it: it gets a fresh default lease
+        // (otherwise the expiry job would stop it again within a minute).
+        const now = this.#now().getTime();
+        const expired = Date.parse(i.leaseEndsAt) <= now;
+        return {
+          desired: 'running' as const,
+          phase: i.phase === 'failed' ? ('requested' as const) : i.phase,
+          conditions: [],
+          ...(expired ? { leaseEndsAt: new Date(now + this.d.config.policy.defaultLease).toISOString() } : {}),
+        };
+      },
       'started by the owner',
     );
   }

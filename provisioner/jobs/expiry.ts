@@ -10,8 +10,12 @@ export const LEASE_EXPIRED_NOTICE = 'lease-expired';
 export const leaseExpired = (i: Pick<Instance, 'desired' | 'leaseEndsAt'>, now: Date): boolean =>
   i.desired === 'running' && Date.parse(i.leaseEndsAt) <= now.getTime();
 
-/** Claim key of one expiry: the lease end it was for. */
-export const expiryKey = (i: Pick<Instance, 'leaseEndsAt'>): string => new Date(i.leaseEndsAt).toISOString();
+/**
+ * Claim key of one expiry stop: the lease end it was for and when it stopped. An owner who starts the
+ * instance again without extending is stopped again — and told again (a new key), never silently.
+ */
+export const expiryKey = (i: Pick<Instance, 'leaseEndsAt'>, now: Date): string =>
+  `${new Date(i.leaseEndsAt).toISOString()}@${now.toISOString()}`;
 
 export const expiryReason = (i: Pick<Instance, 'leaseEndsAt'>): string => `lease ended ${utc(i.leaseEndsAt)}`;
 

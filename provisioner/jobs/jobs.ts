@@ -67,7 +67,12 @@ export interface JobsOptions {
   identity?: string;
   /** Enables leader election (Lease `tispace-jobs` in config.namespace). Without it this runner always leads. */
   kubeConfig?: KubeConfig;
-  election?: { leaseDurationSeconds?: number; renewDeadlineSeconds?: number };
+  election?: {
+    leaseDurationSeconds?: number;
+    renewDeadlineSeconds?: number;
+    /** Liveness is real time: the election keeps the system clock even when the jobs' clock is a test's. */
+    clock?: Clock;
+  };
 }
 
 export interface JobRun {
@@ -107,9 +112,9 @@ export class Jobs {
           kubeConfig: options.kubeConfig,
           namespace: options.config.namespace,
           identity: this.#identity,
-          clock: this.#clock,
           log: options.log,
           ...options.election,
+          clock: options.election?.clock ?? systemClock,
         })
       : undefined;
     for (const kind of JOB_KINDS) {
@@ -292,7 +297,7 @@ export class Jobs {
     );
     for (const i of store.instances.listLive()) {
       if (!leaseExpired(i, now)) continue;
-      const key = expiryKey(i);
+      const key = expiryKey(i, now);
       steps.push({
         action: this.#action('expiry', i, 'stop-expired', expiryReason(i)),
         run: async () => {
@@ -448,13 +453,14 @@ export class Jobs {
       SNAPSHOT_NOTICE,
       policy.snapshotGrace,
       (i) =>
-        i.desired === 'deleted' &&
+        // Once the disk is gone (from then on it can be restored), while the snapshot is kept.
+        i.phase === 'deleted' &&
         i.snapshotName &&
         i.snapshotExpiresAt &&
         Date.parse(i.snapshotExpiresAt) > now.getTime()
           ? {
               action: 'notify-snapshot',
-              reason: `snapshot ${i.snapshotName} is ready; restorable until ${utc(i.snapshotExpiresAt)}`,
+              reason: `disk deleted, snapshot ${i.snapshotName} kept; restorable until ${utc(i.snapshotExpiresAt)}`,
               notice: { kind: 'snapshot-taken', instance: i, restoreUntil: i.snapshotExpiresAt },
             }
           : undefined,

@@ -193,6 +193,20 @@ describe('instance lifecycle', () => {
     expect(p.store.instances.get(ana.id)?.desired).toBe('running');
   });
 
+  it('starting a machine whose lease ran out gives it a fresh default lease', async () => {
+    const gil = linkUser(p, 'UGIL');
+    const created = await p.api.create(gil, { name: 'late', cpu: 1, memoryGiB: 1, lease: '1d' });
+    if (!created.ok) throw new Error(created.error.message);
+    expect(p.api.stop(gil, 'late').ok).toBe(true);
+    await waitForInstance(p, created.value.id, (i) => i.phase === 'stopped', 'stopped');
+    clock.advance(2 * 86_400_000);
+    const started = await p.api.start(gil, 'late');
+    expect(started.ok && started.value.leaseEndsAt).toBe(
+      new Date(clock.now().getTime() + 7 * 86_400_000).toISOString(),
+    );
+    expect(p.store.audit.forInstance(created.value.id).map((a) => a.action)).toContain('start');
+  });
+
   it('refuses users who have not linked Google, with what to do', async () => {
     const r = await p.api.create({ userId: 'UNOBODY' }, { name: 'x' });
     expect(!r.ok && r.error).toEqual({
