@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+const url = (name: string) =>
+  z.url({ message: `${name} must be an absolute http(s) URL` }).refine((u) => /^https?:\/\//.test(u), {
+    message: `${name} must be an absolute http(s) URL`,
+  });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ message: 'SLACK_BOT_TOKEN is required (the bot token, xoxb-…)' })
+    .regex(/^xoxb-/, 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    message: 'SLACK_APP_TOKEN must be an app-level token starting with xapp-',
+  }),
+  SLACK_API_URL: optionalText.pipe(url('SLACK_API_URL').optional()),
+  TISPACE_CONFIG: optionalText,
+  TISPACE_DB_PATH: optionalText.transform((v) => v ?? './data/tispace.db'),
+  TISPACE_NAMESPACE: optionalText
+    .transform((v) => v ?? 'tispace')
+    .pipe(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'TISPACE_NAMESPACE must be a DNS-1123 label')),
+  KUBECONFIG: optionalText,
+  LOG_LEVEL: optionalText
+    .transform((v) => v ?? 'info')
+    .pipe(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      }),
+    ),
+  PORT: optionalText
+    .transform((v) => v ?? '3000')
+    .pipe(z.string().regex(/^\d{1,5}$/, 'PORT must be a port number (0–65535)'))
+    .transform(Number)
+    .refine((n) => n <= 65535, 'PORT must be a port number (0–65535)'),
+  PUBLIC_URL: optionalText.pipe(url('PUBLIC_URL').optional()),
+  GOOGLE_CLIENT_ID: optionalText,
+  GOOGLE_CLIENT_SECRET: optionalText,
+  GOOGLE_ALLOWED_DOMAINS: optionalText.transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((d) => d.trim().toLowerCase())
+          .filter(Boolean)
+      : [],
+  ),
+  TISPACE_SECRET: optionalText,
+  GOOGLE_AUTH_URL: optionalText.pipe(url('GOOGLE_AUTH_URL').optional()),
+  GOOGLE_TOKEN_URL: optionalText.pipe(url('GOOGLE_TOKEN_URL').optional()),
+  GOOGLE_CERTS_URL: optionalText.pipe(url('GOOGLE_CERTS_URL').optional()),
+});
+
+/** Rules across settings; read from the raw values so they are reported even when others are malformed. */
+function crossProblems(raw: Record<string, string | undefined>): string[] {
+  const v = (name: string) => (raw[name]?.trim() ? raw[name]!.trim() : undefined);
+  const problems: string[] = [];
+  if (!v('SLACK_APP_TOKEN') && !v('SLACK_SIGNING_SECRET'))
+    problems.push(
+      'SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret) unless SLACK_APP_TOKEN selects Socket Mode',
+    );
+  if (v('GOOGLE_CLIENT_ID') || v('GOOGLE_CLIENT_SECRET')) {
+    if (!v('GOOGLE_CLIENT_ID')) problems.push('GOOGLE_CLIENT_ID is required with GOOGLE_CLIENT_SECRET');
+    if (!v('GOOGLE_CLIENT_SECRET')) problems.push('GOOGLE_CLIENT_SECRET is required with GOOGLE_CLIENT_ID');
+    if (!v('GOOGLE_ALLOWED_DOMAINS'))
+      problems.push('GOOGLE_ALLOWED_DOMAINS is required for Google sign-in (e.g. example.com)');
+    if (!v('PUBLIC_URL')) problems.push('PUBLIC_URL is required for Google sign-in (the callback URL base)');
+    if (!v('TISPACE_SECRET')) problems.push('TISPACE_SECRET is required for Google sign-in');
+  }
+  const secret = v('TISPACE_SECRET');
+  if (secret !== undefined && secret.length < 32)
+    problems.push('TISPACE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)');
+  return problems;
+}
+
+export type Env = z.output<typeof envSchema>;
+
+/** Google sign-in settings, present only when GOOGLE_CLIENT_ID is set (and then complete). */
+export interface GoogleSettings {
+  clientId: string;
+  clientSecret: string;
+  allowedDomains: string[];
+  publicUrl: string;
+  secret: string;
+  endpoints?: { authUrl?: string; tokenUrl?: string; certsUrl?: string };
+}
+
+export function googleSettings(env: Env): GoogleSettings | undefined {
+  if (!env.GOOGLE_CLIENT_ID || !env.GOOGLE_CLIENT_SECRET || !env.PUBLIC_URL || !env.TISPACE_SECRET)
+    return undefined;
+  const endpoints = {
+    ...(env.GOOGLE_AUTH_URL ? { authUrl: env.GOOGLE_AUTH_URL } : {}),
+    ...(env.GOOGLE_TOKEN_URL ? { tokenUrl: env.GOOGLE_TOKEN_URL } : {}),
+    ...(env.GOOGLE_CERTS_URL ? { certsUrl: env.GOOGLE_CERTS_URL } : {}),
+  };
+  return {
+    clientId: env.GOOGLE_CLIENT_ID,
+    clientSecret: env.GOOGLE_CLIENT_SECRET,
+    allowedDomains: env.GOOGLE_ALLOWED_DOMAINS,
+    publicUrl: env.PUBLIC_URL,
+    secret: env.TISPACE_SECRET,
+    ...(Object.keys(endpoints).length ? { endpoints } : {}),
+  };
+}
+
+/** Parses the environment; every problem is listed (one line each), values of secrets never are. */
+export function parseEnv(
+  source: Record<string, string | undefined>,
+): { ok: true; env: Env } | { ok: false; problems: string[] } {
+  const parsed = envSchema.safeParse(source);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '');
+        return issue.message.includes(name) || !name ? issue.message : `${name}: ${issue.message}`;
+      });
+  problems.push(...crossProblems(source));
+  if (parsed.success && problems.length === 0) return { ok: true, env: parsed.data };
+  return { ok: false, problems: [...new Set(problems)] };
+}

@@ -1,0 +1,30 @@
+import { openCreateModal } from '../../commands/open-create-modal.ts';
+import type { BotDeps } from '../../deps.ts';
+import { publishHome } from '../../home/publish-home.ts';
+import { actorOf, type BlockActionArgs, buttonValue } from './action-context.ts';
+
+export const homePageAction = (deps: BotDeps) => async (args: BlockActionArgs) => {
+  await args.ack();
+  const page = Number.parseInt(buttonValue(args), 10);
+  await publishHome({
+    client: args.client,
+    deps,
+    actor: actorOf(args.body),
+    page: Number.isFinite(page) ? page : 0,
+  });
+};
+
+export const openCreateAction = (deps: BotDeps) => async (args: BlockActionArgs) => {
+  await args.ack();
+  await openCreateModal({
+    actor: actorOf(args.body),
+    triggerId: args.body.trigger_id,
+    client: args.client,
+    deps,
+  });
+};
+
+/** URL buttons (Google sign-in) still send an interaction; there is nothing to do but acknowledge it. */
+export const acknowledgeOnly = () => async (args: BlockActionArgs) => {
+  await args.ack();
+};

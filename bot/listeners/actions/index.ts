@@ -1,0 +1,55 @@
+import type { App, BlockAction } from '@slack/bolt';
+import { ACTIONS, EXTEND_BY_PATTERN } from '../../constants.ts';
+import type { BotDeps } from '../../deps.ts';
+import { instrument } from '../instrument.ts';
+import type { BlockActionArgs } from './action-context.ts';
+import { acknowledgeOnly, homePageAction, openCreateAction } from './home-actions.ts';
+import {
+  deleteAskAction,
+  deleteCancelAction,
+  deleteConfirmAction,
+  extendAction,
+  sshInfoAction,
+  startAction,
+  stillUsingAction,
+  stopAction,
+} from './instance-actions.ts';
+import { unknownAction } from './unknown-action.ts';
+
+type Handler = (args: BlockActionArgs) => Promise<void>;
+
+/** Every action_id (or pattern) the app handles, and its handler. */
+export function actionHandlers(deps: BotDeps): [string | RegExp, Handler][] {
+  return [
+    [ACTIONS.linkGoogle, acknowledgeOnly()],
+    [ACTIONS.openCreate, openCreateAction(deps)],
+    [ACTIONS.sshInfo, sshInfoAction(deps)],
+    [EXTEND_BY_PATTERN, extendAction(deps)],
+    [ACTIONS.stop, stopAction(deps)],
+    [ACTIONS.start, startAction(deps)],
+    [ACTIONS.deleteAsk, deleteAskAction(deps)],
+    [ACTIONS.deleteConfirm, deleteConfirmAction(deps)],
+    [ACTIONS.deleteCancel, deleteCancelAction(deps)],
+    [ACTIONS.stillUsing, stillUsingAction(deps)],
+    [ACTIONS.homePrev, homePageAction(deps)],
+    [ACTIONS.homeNext, homePageAction(deps)],
+  ];
+}
+
+export const isKnownAction = (actionId: string, known: readonly (string | RegExp)[]): boolean =>
+  known.some((k) => (typeof k === 'string' ? k === actionId : k.test(actionId)));
+
+export function registerActions(app: App, deps: BotDeps): void {
+  const handlers = actionHandlers(deps);
+  for (const [id, handler] of handlers)
+    app.action<BlockAction>(
+      { type: 'block_actions', action_id: id },
+      instrument(deps.metrics, 'action', String(id), handler),
+    );
+  // Anything else gets a polite answer instead of Slack's timeout error.
+  const known = handlers.map(([id]) => id);
+  const unknown = instrument(deps.metrics, 'action', 'unknown', unknownAction(deps));
+  app.action<BlockAction>({ type: 'block_actions' }, async (args) => {
+    if (!isKnownAction(args.action.action_id, known)) await unknown(args);
+  });
+}

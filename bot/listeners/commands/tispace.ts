@@ -1,0 +1,25 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { dispatchCommand } from '../../commands/dispatch.ts';
+import type { BotDeps } from '../../deps.ts';
+
+/** `/tispace …`: ack at once (empty), then do the work and answer through response_url. */
+export const tispaceCommand =
+  (deps: BotDeps) =>
+  async ({
+    ack,
+    command,
+    respond,
+    client,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    await dispatchCommand({
+      text: command.text ?? '',
+      actor: { userId: command.user_id, teamId: command.team_id },
+      triggerId: command.trigger_id,
+      client,
+      deps,
+      reply: async (content) => {
+        await respond({ response_type: 'ephemeral', ...content });
+      },
+    });
+  };

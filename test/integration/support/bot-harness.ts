@@ -1,0 +1,301 @@
+// The bot for integration tests: the real Bolt app over real HTTP (signed requests), the fake Slack Web API,
+// and a real Provisioner against the local control plane in a fresh namespace with a ready golden snapshot.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { createTiSpaceApp, type TiSpaceApp } from '../../../bot/app.ts';
+import type { JobsPort } from '../../../bot/jobs-port.ts';
+import { createLogger } from '../../../bot/logger.ts';
+import { Provisioner, parseConfig, type TiSpaceConfig } from '../../../provisioner/api.ts';
+import { type FakeSlack, type FakeSlackUser, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
+import { postCommand, postEvent, postInteraction, type SignedPostResult } from '../../fakes/slack/sign.ts';
+import { kubeConfig, waitFor } from './cluster.ts';
+
+export const SIGNING_SECRET = 'bot-harness-signing-secret';
+export const TOKEN = 'xoxb-bot-harness';
+export const TEAM = 'TFAKE';
+export const ADMIN_EMAIL = 'admin@example.com';
+
+export const USERS: FakeSlackUser[] = [
+  { id: 'UADA', email: 'ada@example.com', tz: 'Europe/Berlin' },
+  { id: 'UBOB', email: 'bob@example.com', tz: 'America/New_York' },
+  { id: 'UADMIN', email: ADMIN_EMAIL, tz: 'UTC' },
+  { id: 'UNEW', email: 'new@example.com' },
+];
+
+/** Creates the golden image (a PVC and its VolumeSnapshot) in `namespace` and waits until it is ready. */
+export async function createGoldenSnapshot(namespace: string): Promise<void> {
+  const core = kubeConfig().makeApiClient(CoreV1Api);
+  const custom = kubeConfig().makeApiClient(CustomObjectsApi);
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: {
+      metadata: { name: 'golden-src' },
+      spec: {
+        storageClassName: 'rook-ceph-block',
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '10Gi' } },
+      },
+    },
+  });
+  await custom.createNamespacedCustomObject({
+    group: 'snapshot.storage.k8s.io',
+    version: 'v1',
+    namespace,
+    plural: 'volumesnapshots',
+    body: {
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshot',
+      metadata: { name: 'golden-ubuntu-22-04' },
+      spec: {
+        volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
+        source: { persistentVolumeClaimName: 'golden-src' },
+      },
+    },
+  });
+  await waitFor(
+    async () => {
+      const snap = (await custom.getNamespacedCustomObject({
+        group: 'snapshot.storage.k8s.io',
+        version: 'v1',
+        namespace,
+        plural: 'volumesnapshots',
+        name: 'golden-ubuntu-22-04',
+      })) as { status?: { readyToUse?: boolean } };
+      return snap.status?.readyToUse === true ? true : undefined;
+    },
+    { timeoutMs: 60_000, what: 'golden snapshot ready' },
+  );
+}
+
+export function testConfig(namespace: string, extra: Record<string, unknown> = {}): TiSpaceConfig {
+  const parsed = parseConfig({
+    namespace,
+    admins: [ADMIN_EMAIL],
+    images: [
+      {
+        name: 'ubuntu-22.04',
+        description: 'Ubuntu 22.04 LTS',
+        snapshot: 'golden-ubuntu-22-04',
+        containerImage: 'registry.example/ubuntu:22.04',
+        loginUser: 'ubuntu',
+        defaultDiskGiB: 20,
+        minDiskGiB: 10,
+      },
+    ],
+    ...extra,
+  });
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return parsed.value;
+}
+
+/** A KubeConfig whose API server is a closed port: every Kubernetes call fails (or hangs on connect). */
+export function deadKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'dead', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+    users: [{ name: 'nobody', token: 'x' }],
+    contexts: [{ name: 'dead', cluster: 'dead', user: 'nobody' }],
+    currentContext: 'dead',
+  });
+  return kc;
+}
+
+export interface BotHarness {
+  fake: FakeSlack;
+  bot: TiSpaceApp;
+  provisioner: Provisioner;
+  url: string;
+  origin: string;
+  /** Everything the app logged (JSON lines). */
+  logs: string[];
+  /** Posts `/tispace <text>` as `user`; the response_url and trigger id are minted for it. */
+  command(user: string, text: string): Promise<SignedPostResult & { responseUrl: string }>;
+  /** Posts a block_actions payload of `user` clicking `actionId` (value) on a message or the Home tab. */
+  click(
+    user: string,
+    actionId: string,
+    value: string,
+    where?: { message?: { channel: string; ts: string }; home?: boolean; privateMetadata?: string },
+  ): Promise<SignedPostResult>;
+  interaction(payload: Record<string, unknown>): Promise<SignedPostResult>;
+  /** Submits `user`'s open modal (top of their stack) with the given state values. */
+  submit(user: string, values: Record<string, Record<string, unknown>>): Promise<SignedPostResult>;
+  event(event: Record<string, unknown>): Promise<SignedPostResult>;
+  /** Links a Slack user to a Google identity directly (what the sign-in flow ends with). */
+  link(user: string, email: string): void;
+  /** Ephemeral replies to `user`, newest last. */
+  replies(user: string): string[];
+  /** Waits for the next reply to `user` after `count` replies. */
+  nextReply(user: string, count: number, timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  namespace: string;
+  kubeConfig?: KubeConfig;
+  config?: TiSpaceConfig;
+  jobs?: JobsPort;
+  /** Wraps the provisioner's API (e.g. to make it slow). */
+  wrapApi?: (api: Provisioner['api']) => Provisioner['api'];
+  retryConfig?: { retries: number; minTimeout?: number; maxTimeout?: number };
+  startProvisioner?: boolean;
+}
+
+export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
+  const fake = await startFakeSlack({ token: TOKEN, teamId: TEAM, users: USERS.map((u) => ({ ...u })) });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination: sink });
+  const dir = mkdtempSync(path.join(tmpdir(), 'tispace-bot-'));
+  const provisioner = new Provisioner({
+    config: o.config ?? testConfig(o.namespace),
+    kubeConfig: o.kubeConfig ?? kubeConfig(),
+    store: path.join(dir, 'tispace.db'),
+    log,
+  });
+  const api = o.wrapApi ? o.wrapApi(provisioner.api) : provisioner.api;
+  const bot = createTiSpaceApp({
+    provisioner: {
+      api,
+      ready: () => provisioner.ready(),
+      setNotifier: (n) => provisioner.setNotifier(n),
+    },
+    slack: {
+      botToken: TOKEN,
+      signingSecret: SIGNING_SECRET,
+      apiUrl: fake.url,
+      retryConfig: o.retryConfig ?? { retries: 0 },
+    },
+    port: 0,
+    log,
+    googleLink: () => ({
+      startUrl: (actor) => `https://tispace.example.com/auth/google/start?u=${actor.userId}`,
+      routes: [],
+    }),
+    ...(o.jobs ? { jobs: o.jobs } : {}),
+  });
+  if (o.startProvisioner ?? true) await provisioner.start();
+  const { port } = await bot.start();
+  const origin = `http://127.0.0.1:${port}`;
+  const url = `${origin}/slack/events`;
+
+  const replies = (user: string) => (fake.ephemeral.get(user) ?? []).map((e) => e.text ?? '');
+  const harness: BotHarness = {
+    fake,
+    bot,
+    provisioner,
+    url,
+    origin,
+    logs,
+    async command(user, text) {
+      const responseUrl = fake.mintResponseUrl({ channel: `D${user}`, user });
+      const r = await postCommand(url, SIGNING_SECRET, {
+        command: '/tispace',
+        text,
+        user_id: user,
+        team_id: TEAM,
+        trigger_id: fake.mintTriggerId({ user }),
+        response_url: responseUrl,
+        channel_id: `D${user}`,
+      });
+      return { ...r, responseUrl };
+    },
+    click(user, actionId, value, where = {}) {
+      const message = where.message;
+      const container = where.home
+        ? { type: 'view', view_id: fake.views.home.get(user)?.id ?? 'VHOME' }
+        : message
+          ? { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false }
+          : { type: 'message', message_ts: '1.0', channel_id: `D${user}`, is_ephemeral: true };
+      return postInteraction(url, SIGNING_SECRET, {
+        type: 'block_actions',
+        team: { id: TEAM, domain: 'fake' },
+        user: { id: user, username: user.toLowerCase(), team_id: TEAM },
+        api_app_id: 'AFAKEAPP',
+        token: 'x',
+        container,
+        trigger_id: fake.mintTriggerId({ user }),
+        ...(where.home
+          ? {
+              view: {
+                id: fake.views.home.get(user)?.id ?? 'VHOME',
+                type: 'home',
+                callback_id: 'home',
+                private_metadata: where.privateMetadata ?? fake.views.home.get(user)?.private_metadata ?? '',
+                state: { values: {} },
+                hash: 'h',
+              },
+            }
+          : {
+              channel: { id: message?.channel ?? `D${user}`, name: 'directmessage' },
+              message: { type: 'message', ts: message?.ts ?? '1.0', text: '' },
+              response_url: fake.mintResponseUrl({
+                channel: message?.channel ?? `D${user}`,
+                user,
+                ...(message ? { messageTs: message.ts } : {}),
+              }),
+            }),
+        actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1' }],
+      });
+    },
+    interaction: (payload) => postInteraction(url, SIGNING_SECRET, payload),
+    submit(user, values) {
+      const view = fake.views.stack(user).at(-1);
+      if (!view) throw new Error(`${user} has no open modal`);
+      return postInteraction(url, SIGNING_SECRET, {
+        type: 'view_submission',
+        team: { id: TEAM, domain: 'fake' },
+        user: { id: user, username: user.toLowerCase(), team_id: TEAM },
+        api_app_id: 'AFAKEAPP',
+        token: 'x',
+        trigger_id: fake.mintTriggerId({ user }),
+        view: {
+          id: view.id,
+          team_id: TEAM,
+          type: 'modal',
+          callback_id: view.callback_id,
+          private_metadata: view.private_metadata,
+          hash: view.hash,
+          blocks: view.blocks,
+          state: { values },
+        },
+      });
+    },
+    event: (event) => postEvent(url, SIGNING_SECRET, event, { team_id: TEAM }),
+    link(user, email) {
+      provisioner.api.linkIdentity(
+        { userId: user, teamId: TEAM },
+        { googleSub: `sub-${user}-${randomBytes(2).toString('hex')}`, email },
+      );
+    },
+    replies,
+    async nextReply(user, count, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const all = replies(user);
+        if (all.length > count) return all[count]!;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(
+        `no reply #${count + 1} to ${user} within ${timeoutMs} ms; replies: ${JSON.stringify(replies(user))}`,
+      );
+    },
+    async close() {
+      await bot.stop();
+      await provisioner.stop();
+      provisioner.store.close?.();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,48 @@
+// `npm start` with a broken environment stops with one message listing every problem: exit 1, no stack.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, scrub } from '../../../bot/logger.ts';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+
+describe('start-up', () => {
+  it('refuses a bad environment with one message and exit code 1', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bot/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: 'http', SLACK_SIGNING_SECRET: 's' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      'TiSpace cannot start:\n  - SLACK_BOT_TOKEN is required (the bot token, xoxb-…)\n  - PORT must be a port number (0–65535)\n',
+    );
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  }, 40_000);
+});
+
+describe('logger', () => {
+  it('scrubs private keys and Slack tokens from every log line', () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      level: 'debug',
+      destination: new Writable({
+        write(chunk, _e, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+    const key =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+    log.info({ text: `key add ${key}`, nested: { token: 'xoxb-123-secret' } }, `got ${key}`);
+    log.error({ err: new Error(`failed on ${key}`) }, 'boom');
+    const out = lines.join('');
+    expect(out).not.toContain('b3BlbnNzaC1rZXktdjEAAAAA');
+    expect(out).not.toContain('xoxb-123-secret');
+    expect(out).toContain('[redacted]');
+    expect(scrub('token xoxb-1-2-3 and xapp-9')).toBe('token [redacted] and [redacted]');
+  });
+});
