@@ -439,7 +439,9 @@ export class ProvisionerService {
           desired: 'running' as const,
           phase: i.phase === 'failed' ? ('requested' as const) : i.phase,
           conditions: [],
-          ...(expired ? { leaseEndsAt: new Date(now + this.d.config.policy.defaultLease).toISOString() } : {}),
+          ...(expired
+            ? { leaseEndsAt: new Date(now + this.d.config.policy.defaultLease).toISOString() }
+            : {}),
         };
       },
       'started by the owner',

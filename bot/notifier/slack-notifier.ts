@@ -6,7 +6,6 @@ import {
   type Notifier,
   type PhaseChange,
   type ProvisionerService,
-  sshCommand,
 } from '../../provisioner/api.ts';
 import type { BotMetrics } from '../metrics.ts';
 import { slackErrorCode } from '../slack-errors.ts';
@@ -70,8 +69,6 @@ export class SlackNotifier implements Notifier {
   }
 
   instanceChanged(instance: Instance, change: PhaseChange): Promise<void> {
-    // The SSH address can follow the Running phase by a moment without a phase change of its own.
-    if (instance.phase === 'running' && !sshCommand(instance)) this.#awaitSshAddress(instance, change, 5);
     return this.#enqueue(instance.id, async () => {
       const content = progressMessage(instance, change);
       const ref = this.#refs.get(instance.id) ?? parseRef(instance.notifyRef);
@@ -110,16 +107,6 @@ export class SlackNotifier implements Notifier {
   /** Resolves when every queued message has been sent (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.#chains.size > 0) await Promise.all([...this.#chains.values()]);
-  }
-
-  #awaitSshAddress(instance: Instance, change: PhaseChange, triesLeft: number): void {
-    if (triesLeft <= 0) return;
-    setTimeout(() => {
-      const current = this.#o.api.get({ userId: instance.ownerId }, instance.id);
-      if (!current.ok || current.value.phase !== 'running') return;
-      if (sshCommand(current.value)) void this.instanceChanged(current.value, change);
-      else this.#awaitSshAddress(instance, change, triesLeft - 1);
-    }, 2000).unref();
   }
 
   #enqueue(instanceId: string, work: () => Promise<void>): Promise<void> {

@@ -246,21 +246,36 @@ export class Reconciler {
     if (pod && podReady(pod)) {
       const node = pod.spec?.nodeName ?? null;
       const endpoint = sshEndpoint(config.sshServiceType, service, node ? world.nodes.get(node) : undefined);
-      // A restored instance no longer needs the snapshot it was cloned from once its disk is bound.
-      const patch: StatusPatch = {
+      // Running means "you can ssh in": until the address is known (a LoadBalancer may take a moment;
+      // its status change wakes us through the Service watch), the instance is still provisioning.
+      if (!endpoint) {
+        this.#setStatus(instance, {
+          phase: 'provisioning',
+          node,
+          conditions: [
+            ...conditions,
+            {
+              type: 'SshReady',
+              status: 'False',
+              reason: 'WaitingForAddress',
+              message: 'waiting for the SSH address',
+            },
+          ],
+        });
+        return { requeueAfterMs: 1000 };
+      }
+      const outcome = this.#setStatus(instance, {
         phase: 'running',
         node,
-        sshHost: endpoint?.host ?? null,
-        sshPort: endpoint?.port ?? null,
+        sshHost: endpoint.host,
+        sshPort: endpoint.port,
         readyAt: instance.readyAt ?? now.toISOString(),
         stoppedAt: null,
         conditions,
-      };
-      const outcome = this.#setStatus(instance, patch);
+      });
       // Restored: the disk is a bound clone now, so the snapshot it came from has done its job.
       if (instance.snapshotName && pvc?.status?.phase === 'Bound')
         await this.#dropSnapshot(instance, instance.snapshotName);
-      if (!endpoint) return { requeueAfterMs: 1000 };
       return outcome;
     }
     if (ready.fatal) return this.#setStatus(instance, { phase: 'failed', conditions });
@@ -412,7 +427,7 @@ export class Reconciler {
 
   /** After the grace period the final snapshot goes too (unless an admin said keep). */
   async #expireSnapshot(instance: StoredInstance): Promise<ReconcileOutcome> {
-    const { config, world, store, clock } = this.#o;
+    const { clock } = this.#o;
     if (!instance.snapshotName || !instance.snapshotExpiresAt) return {};
     const now = clock.now();
     const left = Date.parse(instance.snapshotExpiresAt) - now.getTime();
