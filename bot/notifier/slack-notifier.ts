@@ -1,11 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import {
-  type Instance,
-  type JobNotice,
-  type Notifier,
-  type PhaseChange,
-  type ProvisionerService,
+import type {
+  Instance,
+  JobNotice,
+  Notifier,
+  PhaseChange,
+  ProvisionerService,
 } from '../../provisioner/api.ts';
 import type { BotMetrics } from '../metrics.ts';
 import { slackErrorCode } from '../slack-errors.ts';
