@@ -1,6 +1,6 @@
 // `npm start`: environment → provisioner → Slack app → serve. Misconfiguration stops start-up with one
 // message listing every problem (exit code 1, no stack trace).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { webApi } from '@slack/bolt';
@@ -17,6 +17,8 @@ function refuse(problems: string[]): never {
 }
 
 async function main(): Promise<void> {
+  // A local .env (see .env.example) fills in what the real environment does not set.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const parsed = parseEnv(process.env);
   if (!parsed.ok) refuse(parsed.problems);
   const env = parsed.env;
@@ -36,20 +38,16 @@ async function main(): Promise<void> {
   mkdirSync(dirname(env.TISPACE_DB_PATH), { recursive: true });
   const provisioner = new Provisioner({ config: config.value, kubeConfig, store: env.TISPACE_DB_PATH, log });
 
-  const google = googleSettings(env);
-  let googleLink: ((client: webApi.WebClient) => GoogleLinkPort) | undefined;
-  if (google) {
-    googleLink = (slack) =>
-      createGoogleLink({
-        ...google,
-        provisioner: provisioner.api,
-        slack,
-        clock: systemClock,
-        log: log.child({ component: 'google-link' }),
-      });
-  } else {
-    log.warn('Google sign-in is not configured (GOOGLE_CLIENT_ID unset): users cannot link accounts');
-  }
+  // parseEnv has made sure Google sign-in is fully configured.
+  const google = googleSettings(env)!;
+  const googleLink = (slack: webApi.WebClient): GoogleLinkPort =>
+    createGoogleLink({
+      ...google,
+      provisioner: provisioner.api,
+      slack,
+      clock: systemClock,
+      log: log.child({ component: 'google-link' }),
+    });
 
   // Scheduled jobs (reminders, expiry, idle, retention); one leader among replicas via a Lease.
   const jobs = Jobs.forProvisioner(provisioner, { kubeConfig, log: log.child({ component: 'jobs' }) });
@@ -65,7 +63,7 @@ async function main(): Promise<void> {
     port: env.PORT,
     log,
     jobs,
-    ...(googleLink ? { googleLink } : {}),
+    googleLink,
   });
   await provisioner.start();
   jobs.start();

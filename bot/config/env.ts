@@ -62,14 +62,21 @@ function crossProblems(raw: Record<string, string | undefined>): string[] {
     problems.push(
       'SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret) unless SLACK_APP_TOKEN selects Socket Mode',
     );
-  if (v('GOOGLE_CLIENT_ID') || v('GOOGLE_CLIENT_SECRET')) {
-    if (!v('GOOGLE_CLIENT_ID')) problems.push('GOOGLE_CLIENT_ID is required with GOOGLE_CLIENT_SECRET');
-    if (!v('GOOGLE_CLIENT_SECRET')) problems.push('GOOGLE_CLIENT_SECRET is required with GOOGLE_CLIENT_ID');
-    if (!v('GOOGLE_ALLOWED_DOMAINS'))
-      problems.push('GOOGLE_ALLOWED_DOMAINS is required for Google sign-in (e.g. example.com)');
-    if (!v('PUBLIC_URL')) problems.push('PUBLIC_URL is required for Google sign-in (the callback URL base)');
-    if (!v('TISPACE_SECRET')) problems.push('TISPACE_SECRET is required for Google sign-in');
+  // Users must link their Google Workspace account before they may provision: without Google sign-in
+  // nobody could do anything, so it is required, not optional.
+  if (!v('GOOGLE_CLIENT_ID') && !v('GOOGLE_CLIENT_SECRET')) {
+    problems.push(
+      'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required (an OAuth client of your Google Workspace): users link their Google account before they may provision',
+    );
   }
+  if (v('GOOGLE_CLIENT_SECRET') && !v('GOOGLE_CLIENT_ID'))
+    problems.push('GOOGLE_CLIENT_ID is required with GOOGLE_CLIENT_SECRET');
+  if (v('GOOGLE_CLIENT_ID') && !v('GOOGLE_CLIENT_SECRET'))
+    problems.push('GOOGLE_CLIENT_SECRET is required with GOOGLE_CLIENT_ID');
+  if (!v('GOOGLE_ALLOWED_DOMAINS'))
+    problems.push('GOOGLE_ALLOWED_DOMAINS is required for Google sign-in (e.g. example.com)');
+  if (!v('PUBLIC_URL')) problems.push('PUBLIC_URL is required for Google sign-in (the callback URL base)');
+  if (!v('TISPACE_SECRET')) problems.push('TISPACE_SECRET is required for Google sign-in');
   const secret = v('TISPACE_SECRET');
   if (secret !== undefined && secret.length < 32)
     problems.push('TISPACE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)');
@@ -78,7 +85,7 @@ function crossProblems(raw: Record<string, string | undefined>): string[] {
 
 export type Env = z.output<typeof envSchema>;
 
-/** Google sign-in settings, present only when GOOGLE_CLIENT_ID is set (and then complete). */
+/** Google sign-in settings (parseEnv refuses an environment without them). */
 export interface GoogleSettings {
   clientId: string;
   clientSecret: string;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { googleSettings, parseEnv } from '../../../bot/config/env.ts';
 
-const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+const google = {
+  GOOGLE_CLIENT_ID: 'cid',
+  GOOGLE_CLIENT_SECRET: 'cs',
+  GOOGLE_ALLOWED_DOMAINS: 'example.com',
+  PUBLIC_URL: 'https://tispace.example.com',
+  TISPACE_SECRET: 'x'.repeat(32),
+};
+const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', ...google };
 
 describe('parseEnv', () => {
   it('applies the defaults', () => {
@@ -13,10 +20,10 @@ describe('parseEnv', () => {
         LOG_LEVEL: 'info',
         TISPACE_DB_PATH: './data/tispace.db',
         TISPACE_NAMESPACE: 'tispace',
-        GOOGLE_ALLOWED_DOMAINS: [],
+        GOOGLE_ALLOWED_DOMAINS: ['example.com'],
       },
     });
-    if (r.ok) expect(googleSettings(r.env)).toBeUndefined();
+    if (r.ok) expect(googleSettings(r.env)?.clientId).toBe('cid');
   });
 
   it('lists every problem at once, naming the setting and what is allowed, never the secret values', () => {

@@ -17,7 +17,16 @@ describe('start-up', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      'TiSpace cannot start:\n  - SLACK_BOT_TOKEN is required (the bot token, xoxb-…)\n  - PORT must be a port number (0–65535)\n',
+      [
+        'TiSpace cannot start:',
+        '  - SLACK_BOT_TOKEN is required (the bot token, xoxb-…)',
+        '  - PORT must be a port number (0–65535)',
+        '  - GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required (an OAuth client of your Google Workspace): users link their Google account before they may provision',
+        '  - GOOGLE_ALLOWED_DOMAINS is required for Google sign-in (e.g. example.com)',
+        '  - PUBLIC_URL is required for Google sign-in (the callback URL base)',
+        '  - TISPACE_SECRET is required for Google sign-in',
+        '',
+      ].join('\n'),
     );
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   }, 40_000);
