@@ -4,6 +4,7 @@ import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver,
 import type { Logger } from 'pino';
 import { type Clock, type Notifier, type ProvisionerService, systemClock } from '../provisioner/api.ts';
 import { boltLogger } from './bolt-logger.ts';
+import { botTokenAuthorize } from './bot-authorize.ts';
 import type { BotDeps } from './deps.ts';
 import { healthRoutes, type Readiness } from './http/health-routes.ts';
 import type { GoogleLinkPort } from './identity-port.ts';
@@ -90,7 +91,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
         processBeforeResponse: false,
       });
   const app = new App({
-    token: options.slack.botToken,
+    authorize: botTokenAuthorize(client, options.slack.botToken),
     receiver,
     logger,
     extendedErrorHandler: true,

@@ -109,50 +109,50 @@ export class World {
     );
   }
 
+  /** Starts every watch; resolves once each has listed or failed its first try (failures keep retrying). */
   async start(): Promise<void> {
-    await Promise.all(this.#all.map(({ kind, informer }) => this.#startOne(kind, informer, 0)));
+    await Promise.all(this.#all.map(({ kind, informer }) => this.#startOne(kind, informer)));
   }
 
-  /** True once every cache has listed at least once. */
+  /** True while every cache has listed and its watch has not failed since. */
   get synced(): boolean {
     return this.#synced.size === this.#all.length;
   }
 
-  #startOne(kind: string, informer: Cache<KubernetesObject>, attempt: number): Promise<void> {
+  #startOne(kind: string, informer: Cache<KubernetesObject>): Promise<void> {
     const { log, onChange } = this.options;
-    if (attempt === 0) {
-      for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, (o) => onChange(kind, o));
-      informer.on('connect', () => {
-        this.#synced.add(kind);
-      });
-      informer.on('error', (error: unknown) => {
-        if (this.#stopped) return;
-        const delay = this.#backoff(++attempt);
-        log.warn({ kind, err: error, retryInMs: delay }, 'watch ended with an error; restarting');
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          if (this.#stopped) return;
-          informer.start().then(
-            () => {
-              attempt = 0;
-              this.#synced.add(kind);
-            },
-            () => {
-              /* the informer emits 'error' again; handled above */
-            },
-          );
-        }, delay);
-        this.#timers.add(timer);
-      });
-    }
-    return informer.start().then(
-      () => {
-        this.#synced.add(kind);
-      },
-      (error: unknown) => {
-        log.warn({ kind, err: error }, 'initial list failed; will retry');
-      },
-    );
+    let failures = 0;
+    let restartPending = false;
+    for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, (o) => onChange(kind, o));
+    const attempt = (): Promise<void> => {
+      const failuresBefore = failures;
+      // start() lists (unless it can resume from the last resourceVersion) and then watches. A failed list
+      // is reported through 'error'; a failed watch request rejects; both end up in failed().
+      return informer.start().then(
+        () => {
+          if (failures !== failuresBefore) return;
+          failures = 0;
+          this.#synced.add(kind);
+        },
+        (error: unknown) => failed(error),
+      );
+    };
+    const failed = (error: unknown): void => {
+      failures++;
+      this.#synced.delete(kind);
+      if (this.#stopped || restartPending) return;
+      restartPending = true;
+      const delay = this.#backoff(failures);
+      log.warn({ kind, err: error, retryInMs: delay }, 'watch failed; restarting');
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        restartPending = false;
+        if (!this.#stopped) void attempt();
+      }, delay);
+      this.#timers.add(timer);
+    };
+    informer.on('error', failed);
+    return attempt();
   }
 
   #backoff(attempt: number): number {
