@@ -2,7 +2,7 @@ import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim } from '@kuber
 import type { Clock } from './clock.ts';
 import type { TiSpaceConfig } from './config/schema.ts';
 import { ANNOTATIONS, INSTANCE_LABEL, MANAGED_SELECTOR, OWNER_LABEL } from './domain/labels.ts';
-import type { StoredInstance } from './store/instances-repo.ts';
+import { newInstanceRow, type StoredInstance } from './store/instances-repo.ts';
 import type { Store } from './store/store.ts';
 
 export interface AdoptReport {
@@ -105,7 +105,7 @@ function rebuild(
   if (![spec.cpu, spec.memoryGiB, spec.diskGiB].every((n) => Number.isInteger(n) && n > 0))
     return { problem: `annotation ${ANNOTATIONS.spec} lacks cpu/memoryGiB/diskGiB` };
   const image = config.images.find((i) => i.name === a[ANNOTATIONS.image]);
-  return {
+  return newInstanceRow({
     id,
     name: a[ANNOTATIONS.name]!,
     ownerId,
@@ -117,21 +117,9 @@ function rebuild(
     loginUser: spec.loginUser ?? image?.loginUser ?? 'dev',
     desired: hasPod ? 'running' : 'stopped',
     phase: hasPod ? 'provisioning' : 'stopped',
-    conditions: [],
-    node: null,
-    sshHost: null,
-    sshPort: null,
     createdAt: a[ANNOTATIONS.createdAt] ?? pvc.metadata?.creationTimestamp?.toISOString?.() ?? now,
-    readyAt: null,
     stoppedAt: hasPod ? null : now,
     leaseEndsAt: a[ANNOTATIONS.leaseEndsAt]!,
-    deletedAt: null,
-    keep: false,
-    notifyRef: null,
-    snapshotName: null,
-    snapshotExpiresAt: null,
-    generation: 1,
     lastActiveAt: now,
-    idleWarnedAt: null,
-  };
+  });
 }

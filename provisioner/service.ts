@@ -11,7 +11,7 @@ import { parsePublicKey } from './domain/ssh-key.ts';
 import { fail, ok, type Result, UserErrorAbort } from './errors.ts';
 import { quotaProblem, remaining, type Usage, usageOf } from './quota.ts';
 import type { Reconciler } from './reconciler/reconciler.ts';
-import type { StoredInstance } from './store/instances-repo.ts';
+import { newInstanceRow, type StoredInstance } from './store/instances-repo.ts';
 import type { SshKey } from './store/keys-repo.ts';
 import type { Store } from './store/store.ts';
 import type { User } from './store/users-repo.ts';
@@ -317,60 +317,39 @@ export class ProvisionerService {
     const { spec, image, leaseMs, name } = resolved.value;
     const overhead = await this.d.capacity.overhead();
     const now = this.#now();
-    try {
-      const instance = this.d.store.durably(() => {
-        // Checked and reserved in one IMMEDIATE transaction: concurrent creates cannot overshoot.
-        if (this.d.store.instances.findByName(actor.userId, name))
-          throw new UserErrorAbort({
-            code: 'Conflict',
-            message: `you already have an instance named "${name}"; pick another name`,
-            field: 'name',
-          });
-        const report = this.#usageReport(actor.userId);
-        const problem = quotaProblem(report.quota, report.used, spec);
-        if (problem) throw new UserErrorAbort({ code: 'QuotaExceeded', ...problem });
-        const capacityProblem = this.#capacityProblem(spec, overhead);
-        if (capacityProblem)
-          throw new UserErrorAbort({ code: 'NoCapacity', message: capacityProblem, field: 'cpu' });
-        const row: StoredInstance = {
-          id: newInstanceId(name),
-          name,
-          ownerId: actor.userId,
-          ownerEmail: who.value.user.email ?? '',
-          ...spec,
-          loginUser: image.loginUser,
-          desired: 'running',
-          phase: 'requested',
-          conditions: [],
-          node: null,
-          sshHost: null,
-          sshPort: null,
-          createdAt: now.toISOString(),
-          readyAt: null,
-          stoppedAt: null,
-          leaseEndsAt: new Date(now.getTime() + leaseMs).toISOString(),
-          deletedAt: null,
-          keep: false,
-          notifyRef: options.notifyRef ?? null,
-          snapshotName: null,
-          snapshotExpiresAt: null,
-          generation: 1,
-          lastActiveAt: now.toISOString(),
-          idleWarnedAt: null,
-        };
-        this.d.store.instances.insert(row, now.toISOString());
-        this.#audit(actor.userId, 'create', row.id, 'requested by the owner', {
-          spec,
-          lease: formatDuration(leaseMs),
+    return this.#decide(() => {
+      // Checked and reserved in one IMMEDIATE transaction: concurrent creates cannot overshoot.
+      if (this.d.store.instances.findByName(actor.userId, name))
+        throw new UserErrorAbort({
+          code: 'Conflict',
+          message: `you already have an instance named "${name}"; pick another name`,
+          field: 'name',
         });
-        return row;
+      const report = this.#usageReport(actor.userId);
+      const problem = quotaProblem(report.quota, report.used, spec);
+      if (problem) throw new UserErrorAbort({ code: 'QuotaExceeded', ...problem });
+      const capacityProblem = this.#capacityProblem(spec, overhead);
+      if (capacityProblem)
+        throw new UserErrorAbort({ code: 'NoCapacity', message: capacityProblem, field: 'cpu' });
+      const row = newInstanceRow({
+        id: newInstanceId(name),
+        name,
+        ownerId: actor.userId,
+        ownerEmail: who.value.user.email ?? '',
+        ...spec,
+        loginUser: image.loginUser,
+        createdAt: now.toISOString(),
+        leaseEndsAt: new Date(now.getTime() + leaseMs).toISOString(),
+        notifyRef: options.notifyRef ?? null,
+        lastActiveAt: now.toISOString(),
       });
-      this.d.reconciler.queue.add(instance.id);
-      return ok(instance);
-    } catch (error) {
-      if (error instanceof UserErrorAbort) return { ok: false, error: error.error };
-      throw error;
-    }
+      this.d.store.instances.insert(row, now.toISOString());
+      this.#audit(actor.userId, 'create', row.id, 'requested by the owner', {
+        spec,
+        lease: formatDuration(leaseMs),
+      });
+      return row;
+    });
   }
 
   list(actor: Actor, options: { all?: boolean } = {}): Result<StoredInstance[]> {
@@ -487,51 +466,44 @@ export class ProvisionerService {
     if (!who.ok) return who;
     const overhead = await this.d.capacity.overhead();
     const now = this.#now();
-    try {
-      const restored = this.d.store.durably(() => {
-        const live = this.d.store.instances.findByName(actor.userId, name);
-        if (live)
-          throw new UserErrorAbort({
-            code: 'InvalidState',
-            message: `${name} is not deleted (it is ${live.phase}); nothing to restore`,
-          });
-        const gone = this.d.store.instances.findLatestByName(actor.userId, name);
-        if (
-          !gone?.snapshotName ||
-          !gone.snapshotExpiresAt ||
-          Date.parse(gone.snapshotExpiresAt) <= now.getTime()
-        )
-          throw new UserErrorAbort({
-            code: 'NotFound',
-            message: `no restorable snapshot of "${name}"; deleted machines can be restored for ${formatDuration(this.d.config.policy.snapshotGrace)} after deletion`,
-          });
-        const report = this.#usageReport(actor.userId);
-        const problem = quotaProblem(report.quota, report.used, gone);
-        if (problem) throw new UserErrorAbort({ code: 'QuotaExceeded', ...problem });
-        const capacityProblem = this.#capacityProblem(gone, overhead);
-        if (capacityProblem) throw new UserErrorAbort({ code: 'NoCapacity', message: capacityProblem });
-        const updated = this.d.store.instances.update(
-          gone.id,
-          {
-            desired: 'running',
-            phase: 'requested',
-            deletedAt: null,
-            generation: gone.generation + 1,
-            conditions: [],
-            readyAt: null,
-            leaseEndsAt: new Date(now.getTime() + this.d.config.policy.defaultLease).toISOString(),
-          },
-          now.toISOString(),
-        )!;
-        this.#audit(actor.userId, 'restore', gone.id, `restored from ${gone.snapshotName}`, {});
-        return updated;
-      });
-      this.d.reconciler.queue.add(restored.id);
-      return ok(restored);
-    } catch (error) {
-      if (error instanceof UserErrorAbort) return { ok: false, error: error.error };
-      throw error;
-    }
+    return this.#decide(() => {
+      const live = this.d.store.instances.findByName(actor.userId, name);
+      if (live)
+        throw new UserErrorAbort({
+          code: 'InvalidState',
+          message: `${name} is not deleted (it is ${live.phase}); nothing to restore`,
+        });
+      const gone = this.d.store.instances.findLatestByName(actor.userId, name);
+      if (
+        !gone?.snapshotName ||
+        !gone.snapshotExpiresAt ||
+        Date.parse(gone.snapshotExpiresAt) <= now.getTime()
+      )
+        throw new UserErrorAbort({
+          code: 'NotFound',
+          message: `no restorable snapshot of "${name}"; deleted machines can be restored for ${formatDuration(this.d.config.policy.snapshotGrace)} after deletion`,
+        });
+      const report = this.#usageReport(actor.userId);
+      const problem = quotaProblem(report.quota, report.used, gone);
+      if (problem) throw new UserErrorAbort({ code: 'QuotaExceeded', ...problem });
+      const capacityProblem = this.#capacityProblem(gone, overhead);
+      if (capacityProblem) throw new UserErrorAbort({ code: 'NoCapacity', message: capacityProblem });
+      const updated = this.d.store.instances.update(
+        gone.id,
+        {
+          desired: 'running',
+          phase: 'requested',
+          deletedAt: null,
+          generation: gone.generation + 1,
+          conditions: [],
+          readyAt: null,
+          leaseEndsAt: new Date(now.getTime() + this.d.config.policy.defaultLease).toISOString(),
+        },
+        now.toISOString(),
+      )!;
+      this.#audit(actor.userId, 'restore', gone.id, `restored from ${gone.snapshotName}`, {});
+      return updated;
+    });
   }
 
   /** The owner says the machine is in use ("I'm still using it"): resets idle detection. */
@@ -601,20 +573,28 @@ export class ProvisionerService {
     patch: (i: StoredInstance) => Partial<StoredInstance>,
   ): Result<StoredInstance> {
     const now = this.#now().toISOString();
+    return this.#decide(() => {
+      const found = this.d.store.instances.get(id);
+      if (!found || found.phase === 'deleted')
+        throw new UserErrorAbort({ code: 'NotFound', message: `no live instance ${id}` });
+      const why = refuse(found) ?? guard.refuse?.(found);
+      if (why) throw new UserErrorAbort({ code: 'InvalidState', message: why });
+      const next = this.d.store.instances.update(id, patch(found), now)!;
+      this.#audit('system', action, id, reason, { policy: true, ...guard.details });
+      guard.also?.(next, this.d.store);
+      return next;
+    });
+  }
+
+  /**
+   * Runs a decision in one durable IMMEDIATE transaction: a UserErrorAbort thrown inside becomes a refusal
+   * (errors as data, nothing written); on success the reconciler is woken for the instance.
+   */
+  #decide<T extends { id: string }>(decision: () => T): Result<T> {
     try {
-      const updated = this.d.store.durably(() => {
-        const found = this.d.store.instances.get(id);
-        if (!found || found.phase === 'deleted')
-          throw new UserErrorAbort({ code: 'NotFound', message: `no live instance ${id}` });
-        const why = refuse(found) ?? guard.refuse?.(found);
-        if (why) throw new UserErrorAbort({ code: 'InvalidState', message: why });
-        const next = this.d.store.instances.update(id, patch(found), now)!;
-        this.#audit('system', action, id, reason, { policy: true, ...guard.details });
-        guard.also?.(next, this.d.store);
-        return next;
-      });
-      this.d.reconciler.queue.add(updated.id);
-      return ok(updated);
+      const decided = this.d.store.durably(decision);
+      this.d.reconciler.queue.add(decided.id);
+      return ok(decided);
     } catch (error) {
       if (error instanceof UserErrorAbort) return { ok: false, error: error.error };
       throw error;
@@ -634,28 +614,21 @@ export class ProvisionerService {
     const who = this.#requireUser(actor);
     if (!who.ok) return who;
     const now = this.#now().toISOString();
-    try {
-      const updated = this.d.store.durably(() => {
-        const found = this.#find(actor, ref, who.value.isAdmin);
-        if (!found.ok) throw new UserErrorAbort(found.error);
-        const why = refuse(found.value);
-        if (why) throw new UserErrorAbort({ code: 'InvalidState', message: why });
-        const next = this.d.store.instances.update(found.value.id, patch(found.value), now)!;
-        this.#audit(
-          actor.userId,
-          action,
-          found.value.id,
-          found.value.ownerId === actor.userId ? reason : `${reason} (admin ${actor.userId})`,
-          {},
-        );
-        return next;
-      });
-      this.d.reconciler.queue.add(updated.id);
-      return ok(updated);
-    } catch (error) {
-      if (error instanceof UserErrorAbort) return { ok: false, error: error.error };
-      throw error;
-    }
+    return this.#decide(() => {
+      const found = this.#find(actor, ref, who.value.isAdmin);
+      if (!found.ok) throw new UserErrorAbort(found.error);
+      const why = refuse(found.value);
+      if (why) throw new UserErrorAbort({ code: 'InvalidState', message: why });
+      const next = this.d.store.instances.update(found.value.id, patch(found.value), now)!;
+      this.#audit(
+        actor.userId,
+        action,
+        found.value.id,
+        found.value.ownerId === actor.userId ? reason : `${reason} (admin ${actor.userId})`,
+        {},
+      );
+      return next;
+    });
   }
 
   /** Own instance by name; admins may also name any instance by id. Others' instances are "not found". */

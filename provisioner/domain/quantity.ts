@@ -19,7 +19,8 @@ const SUFFIX: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-export function parseQuantity(quantity: string): number {
+export function parseQuantity(quantity: string | number): number {
+  if (typeof quantity === 'number') return quantity;
   const match = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)([a-zA-Z]*)$/.exec(quantity.trim());
   const factor = match ? SUFFIX[match[2]!] : undefined;
   if (!match || factor === undefined) throw new Error(`not a Kubernetes quantity: "${quantity}"`);

@@ -36,6 +36,43 @@ export interface StoredInstance extends Instance {
   idleWarnedAt: string | null;
 }
 
+/** What a new instance row must name; everything else starts empty (requested, not yet seen running). */
+export type NewInstance = Pick<
+  StoredInstance,
+  | 'id'
+  | 'name'
+  | 'ownerId'
+  | 'ownerEmail'
+  | 'image'
+  | 'cpu'
+  | 'memoryGiB'
+  | 'diskGiB'
+  | 'loginUser'
+  | 'createdAt'
+  | 'leaseEndsAt'
+> &
+  Partial<StoredInstance>;
+
+export const newInstanceRow = (fields: NewInstance): StoredInstance => ({
+  desired: 'running',
+  phase: 'requested',
+  conditions: [],
+  node: null,
+  sshHost: null,
+  sshPort: null,
+  readyAt: null,
+  stoppedAt: null,
+  deletedAt: null,
+  keep: false,
+  notifyRef: null,
+  snapshotName: null,
+  snapshotExpiresAt: null,
+  generation: 1,
+  lastActiveAt: null,
+  idleWarnedAt: null,
+  ...fields,
+});
+
 const fromRow = (row: InstanceRow): StoredInstance => ({
   id: row.id,
   name: row.name,

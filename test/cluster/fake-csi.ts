@@ -23,7 +23,7 @@ import {
   type V1PersistentVolumeClaim,
   Watch,
 } from '@kubernetes/client-node';
-import { parseQuantity } from './quantity.ts';
+import { parseQuantity } from '../../provisioner/domain/quantity.ts';
 
 export const driverName = 'rook-ceph.rbd.csi.ceph.com';
 export const holdAnnotation = 'tispace.test/hold';

@@ -4,15 +4,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import sshpk from 'sshpk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../bot/constants.ts';
-import { type BotHarness, createGoldenSnapshot, startBotHarness } from './support/bot-harness.ts';
+import { type BotHarness, startBotHarness } from './support/bot-harness.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
+import { publishGoldenImage } from './support/provisioner.ts';
 
 const ns = useNamespace('bot-cmd');
 let h: BotHarness;
 const plan = [{ instanceId: 'x-1', owner: 'UADA', action: 'stop', reason: 'lease ended' }];
 
 beforeAll(async () => {
-  await createGoldenSnapshot(ns.name);
+  await publishGoldenImage(ns.name);
   h = await startBotHarness({ namespace: ns.name, jobs: { dryRun: async () => plan } });
   h.link('UADA', 'ada@example.com');
   h.link('UBOB', 'bob@example.com');

@@ -2,19 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
 import { postCommand, postSigned } from '../fakes/slack/sign.ts';
-import {
-  type BotHarness,
-  createGoldenSnapshot,
-  SIGNING_SECRET,
-  startBotHarness,
-} from './support/bot-harness.ts';
+import { type BotHarness, SIGNING_SECRET, startBotHarness } from './support/bot-harness.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
+import { publishGoldenImage } from './support/provisioner.ts';
 
 const ns = useNamespace('bot-create');
 let h: BotHarness;
 
 beforeAll(async () => {
-  await createGoldenSnapshot(ns.name);
+  await publishGoldenImage(ns.name);
   h = await startBotHarness({ namespace: ns.name });
   h.link('UADA', 'ada@example.com');
 });

@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS, EXTEND_BY_PREFIX } from '../../bot/constants.ts';
 import type { Instance } from '../../provisioner/api.ts';
 import { validateView } from '../fakes/slack/block-kit-limits.ts';
-import { type BotHarness, createGoldenSnapshot, startBotHarness } from './support/bot-harness.ts';
+import { type BotHarness, startBotHarness } from './support/bot-harness.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
+import { publishGoldenImage } from './support/provisioner.ts';
 
 const ns = useNamespace('bot-home');
 let h: BotHarness;
 
 beforeAll(async () => {
-  await createGoldenSnapshot(ns.name);
+  await publishGoldenImage(ns.name);
   h = await startBotHarness({ namespace: ns.name });
   h.link('UADA', 'ada@example.com');
   h.link('UADMIN', 'admin@example.com');

@@ -3,13 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
 import type { ProvisionerService } from '../../provisioner/api.ts';
-import {
-  type BotHarness,
-  createGoldenSnapshot,
-  deadKubeConfig,
-  startBotHarness,
-} from './support/bot-harness.ts';
+import { type BotHarness, deadKubeConfig, startBotHarness } from './support/bot-harness.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
+import { publishGoldenImage } from './support/provisioner.ts';
 
 const DELAY_MS = 4000;
 
@@ -117,7 +113,7 @@ describe('Slack rate limits and errors', () => {
   const ns = useNamespace('bot-429');
   let h: BotHarness;
   beforeAll(async () => {
-    await createGoldenSnapshot(ns.name);
+    await publishGoldenImage(ns.name);
     h = await startBotHarness({
       namespace: ns.name,
       retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 50 },

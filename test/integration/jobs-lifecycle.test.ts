@@ -16,6 +16,7 @@ import { Provisioner } from '../../provisioner/provisioner.ts';
 import type { StoredInstance } from '../../provisioner/store/instances-repo.ts';
 import { D, H, linkUser, log, RecordingNotifier, tempDbPath, testConfig } from '../unit/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
+import { publishGoldenImage } from './support/provisioner.ts';
 
 const ns = useNamespace('jobs-life');
 const HOLD = 'tispace.test/hold';
@@ -48,39 +49,7 @@ async function readPvc(name: string): Promise<V1PersistentVolumeClaim | undefine
 }
 
 // The golden image the instances' disks are cloned from: a PVC and a ready VolumeSnapshot of it.
-beforeAll(async () => {
-  await core().createNamespacedPersistentVolumeClaim({
-    namespace: ns.name,
-    body: {
-      metadata: { name: 'golden-src' },
-      spec: {
-        storageClassName: 'rook-ceph-block',
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: '1Gi' } },
-      },
-    },
-  });
-  await custom().createNamespacedCustomObject({
-    ...snapshots,
-    namespace: ns.name,
-    body: {
-      apiVersion: 'snapshot.storage.k8s.io/v1',
-      kind: 'VolumeSnapshot',
-      metadata: { name: 'golden-ubuntu-22-04', namespace: ns.name },
-      spec: {
-        volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
-        source: { persistentVolumeClaimName: 'golden-src' },
-      },
-    },
-  });
-  await waitFor(
-    async () => ((await readSnapshot('golden-ubuntu-22-04'))?.status?.readyToUse ? true : undefined),
-    {
-      timeoutMs: 60_000,
-      what: 'golden snapshot ready',
-    },
-  );
-});
+beforeAll(() => publishGoldenImage(ns.name));
 
 /**
  * Test seam through the Provisioner's `kube` option: final snapshots named in `held` are created with the

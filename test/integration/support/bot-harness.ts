@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { createTiSpaceApp, type TiSpaceApp } from '../../../bot/app.ts';
 import type { JobsPort } from '../../../bot/jobs-port.ts';
 import { createLogger } from '../../../bot/logger.ts';
 import { Provisioner, parseConfig, type TiSpaceConfig } from '../../../provisioner/api.ts';
 import { type FakeSlack, type FakeSlackUser, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { postCommand, postEvent, postInteraction, type SignedPostResult } from '../../fakes/slack/sign.ts';
-import { kubeConfig, waitFor } from './cluster.ts';
+import { kubeConfig } from './cluster.ts';
 
 export const SIGNING_SECRET = 'bot-harness-signing-secret';
 export const TOKEN = 'xoxb-bot-harness';
@@ -25,51 +25,6 @@ export const USERS: FakeSlackUser[] = [
   { id: 'UADMIN', email: ADMIN_EMAIL, tz: 'UTC' },
   { id: 'UNEW', email: 'new@example.com' },
 ];
-
-/** Creates the golden image (a PVC and its VolumeSnapshot) in `namespace` and waits until it is ready. */
-export async function createGoldenSnapshot(namespace: string): Promise<void> {
-  const core = kubeConfig().makeApiClient(CoreV1Api);
-  const custom = kubeConfig().makeApiClient(CustomObjectsApi);
-  await core.createNamespacedPersistentVolumeClaim({
-    namespace,
-    body: {
-      metadata: { name: 'golden-src' },
-      spec: {
-        storageClassName: 'rook-ceph-block',
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: '10Gi' } },
-      },
-    },
-  });
-  await custom.createNamespacedCustomObject({
-    group: 'snapshot.storage.k8s.io',
-    version: 'v1',
-    namespace,
-    plural: 'volumesnapshots',
-    body: {
-      apiVersion: 'snapshot.storage.k8s.io/v1',
-      kind: 'VolumeSnapshot',
-      metadata: { name: 'golden-ubuntu-22-04' },
-      spec: {
-        volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
-        source: { persistentVolumeClaimName: 'golden-src' },
-      },
-    },
-  });
-  await waitFor(
-    async () => {
-      const snap = (await custom.getNamespacedCustomObject({
-        group: 'snapshot.storage.k8s.io',
-        version: 'v1',
-        namespace,
-        plural: 'volumesnapshots',
-        name: 'golden-ubuntu-22-04',
-      })) as { status?: { readyToUse?: boolean } };
-      return snap.status?.readyToUse === true ? true : undefined;
-    },
-    { timeoutMs: 60_000, what: 'golden snapshot ready' },
-  );
-}
 
 export function testConfig(namespace: string, extra: Record<string, unknown> = {}): TiSpaceConfig {
   const parsed = parseConfig({

@@ -3,6 +3,7 @@
 // and they cannot re-link.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManualClock, Provisioner, StoredInstance } from '../../../provisioner/api.ts';
+import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
 import { apiOnlyProvisioner } from './support.ts';
 
 const ADA = { teamId: 'TCORP', userId: 'UADA' };
@@ -13,7 +14,7 @@ let close: () => void;
 
 function instance(id: string, ownerId: string, desired: StoredInstance['desired']): StoredInstance {
   const now = clock.now().toISOString();
-  return {
+  return newInstanceRow({
     id,
     name: id,
     ownerId,
@@ -25,23 +26,10 @@ function instance(id: string, ownerId: string, desired: StoredInstance['desired'
     loginUser: 'ubuntu',
     desired,
     phase: desired === 'running' ? 'running' : 'stopped',
-    conditions: [],
-    node: null,
-    sshHost: null,
-    sshPort: null,
     createdAt: now,
-    readyAt: null,
-    stoppedAt: null,
     leaseEndsAt: new Date(clock.now().getTime() + 86_400_000).toISOString(),
-    deletedAt: null,
-    keep: false,
-    notifyRef: null,
-    snapshotName: null,
-    snapshotExpiresAt: null,
-    generation: 1,
     lastActiveAt: now,
-    idleWarnedAt: null,
-  };
+  });
 }
 
 beforeEach(() => {

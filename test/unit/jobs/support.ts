@@ -12,7 +12,7 @@ import type { ActivitySample, ActivitySource } from '../../../provisioner/jobs/a
 import { Jobs } from '../../../provisioner/jobs/jobs.ts';
 import type { JobNotice, Notifier } from '../../../provisioner/notifier.ts';
 import { Provisioner } from '../../../provisioner/provisioner.ts';
-import type { StoredInstance } from '../../../provisioner/store/instances-repo.ts';
+import { newInstanceRow, type StoredInstance } from '../../../provisioner/store/instances-repo.ts';
 import type { Store } from '../../../provisioner/store/store.ts';
 
 export const H = 3_600_000;
@@ -92,7 +92,7 @@ export function insertInstance(
 ): StoredInstance {
   const now = clock.now().toISOString();
   const name = over.name ?? 'web1';
-  const row: StoredInstance = {
+  const row = newInstanceRow({
     id: `${name}-bcdfg`,
     name,
     ownerId: 'U1',
@@ -102,26 +102,16 @@ export function insertInstance(
     memoryGiB: 16,
     diskGiB: 50,
     loginUser: 'ubuntu',
-    desired: 'running',
     phase: 'running',
-    conditions: [],
     node: 'dev-1',
     sshHost: '10.0.0.1',
     sshPort: 30022,
     createdAt: now,
     readyAt: now,
-    stoppedAt: null,
     leaseEndsAt: new Date(clock.now().getTime() + 7 * D).toISOString(),
-    deletedAt: null,
-    keep: false,
-    notifyRef: null,
-    snapshotName: null,
-    snapshotExpiresAt: null,
-    generation: 1,
     lastActiveAt: now,
-    idleWarnedAt: null,
     ...over,
-  };
+  });
   store.instances.insert(row, now);
   return row;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb, schemaVersion } from '../../../provisioner/store/db.ts';
+import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
 import { LATEST_VERSION } from '../../../provisioner/store/migrations.ts';
 import { Store } from '../../../provisioner/store/store.ts';
 
@@ -71,35 +72,22 @@ describe('store', () => {
 
   it('keeps live names unique per owner but frees the name of a deleted instance', () => {
     const store = Store.open(dbPath());
-    const row = (id: string, phase: 'running' | 'deleted') => ({
-      id,
-      name: 'web1',
-      ownerId: 'U1',
-      ownerEmail: 'a@corp.com',
-      image: 'ubuntu-22.04',
-      cpu: 1,
-      memoryGiB: 1,
-      diskGiB: 20,
-      loginUser: 'ubuntu',
-      desired: phase === 'deleted' ? ('deleted' as const) : ('running' as const),
-      phase,
-      conditions: [],
-      node: null,
-      sshHost: null,
-      sshPort: null,
-      createdAt: 'a',
-      readyAt: null,
-      stoppedAt: null,
-      leaseEndsAt: 'b',
-      deletedAt: null,
-      keep: false,
-      notifyRef: null,
-      snapshotName: null,
-      snapshotExpiresAt: null,
-      generation: 1,
-      lastActiveAt: null,
-      idleWarnedAt: null,
-    });
+    const row = (id: string, phase: 'running' | 'deleted') =>
+      newInstanceRow({
+        id,
+        name: 'web1',
+        ownerId: 'U1',
+        ownerEmail: 'a@corp.com',
+        image: 'ubuntu-22.04',
+        cpu: 1,
+        memoryGiB: 1,
+        diskGiB: 20,
+        loginUser: 'ubuntu',
+        desired: phase === 'deleted' ? 'deleted' : 'running',
+        phase,
+        createdAt: 'a',
+        leaseEndsAt: 'b',
+      });
     store.instances.insert(row('web1-aaaaa', 'deleted'), 'now');
     store.instances.insert(row('web1-bbbbb', 'running'), 'now');
     expect(() => store.instances.insert(row('web1-ccccc', 'running'), 'now')).toThrow(/UNIQUE/);
