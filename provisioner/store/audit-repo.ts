@@ -20,6 +20,16 @@ interface AuditRow {
   details: string;
 }
 
+const fromRow = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  instanceId: r.instance_id,
+  reason: r.reason,
+  details: JSON.parse(r.details) as Record<string, unknown>,
+});
+
 /** Append-only record of every state change: who, what, why. */
 export class AuditRepo {
   constructor(private readonly db: Db) {}
@@ -42,26 +52,10 @@ export class AuditRepo {
   forInstance(instanceId: string): AuditEntry[] {
     return (
       this.db.prepare('SELECT * FROM audit WHERE instance_id = ? ORDER BY id').all(instanceId) as AuditRow[]
-    ).map((r) => ({
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      instanceId: r.instance_id,
-      reason: r.reason,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    ).map(fromRow);
   }
 
   all(): AuditEntry[] {
-    return (this.db.prepare('SELECT * FROM audit ORDER BY id').all() as AuditRow[]).map((r) => ({
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      instanceId: r.instance_id,
-      reason: r.reason,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    return (this.db.prepare('SELECT * FROM audit ORDER BY id').all() as AuditRow[]).map(fromRow);
   }
 }
