@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { send } from '../http-send.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -244,17 +245,6 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
       else claims[k] = v;
     }
     return claims;
-  };
-
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type':
-        typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-      ...headers,
-    });
-    res.end(text);
   };
 
   const handleAuthorize = (res: ServerResponse, q: URLSearchParams) => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { send } from '../http-send.ts';
 import { messageTextTooLong, validateMessageBlocks, validateView } from './block-kit-limits.ts';
 
 // ---------- public types ----------
@@ -706,17 +707,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (w.count >= perMinute) return Math.max(1, Math.ceil(((window + 1) * 60_000 - t) / 1000));
     w.count += 1;
     return undefined;
-  };
-
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type':
-        typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-      ...headers,
-    });
-    res.end(text);
   };
 
   const handleApi = async (
