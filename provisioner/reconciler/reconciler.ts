@@ -41,6 +41,9 @@ export interface ReconcileOutcome {
   requeueAfterMs?: number;
 }
 
+const EXPECTATION_TTL_MS = 30_000;
+const expectationKey = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+
 type StatusPatch = Omit<InstancePatch, 'conditions'> & {
   conditions?: Omit<Condition, 'lastTransitionTime'>[];
 };
@@ -57,6 +60,8 @@ export class Reconciler {
   readonly #o: ReconcilerOptions;
   #resyncTimer: NodeJS.Timeout | undefined;
   #running: Promise<void>[] = [];
+  /** Objects created by this process that the caches have not shown yet, with when (performance.now()). */
+  readonly #expected = new Map<string, number>();
   /** Passes completed, and passes that failed (for metrics and benchmarks). */
   readonly stats = { reconciles: 0, errors: 0 };
 
@@ -66,6 +71,9 @@ export class Reconciler {
 
   /** Maps a watch event to the instance it belongs to. */
   onObjectChanged = (kind: string, object: KubernetesObject): void => {
+    this.#expected.delete(
+      expectationKey(kind, object.metadata?.namespace ?? '', object.metadata?.name ?? ''),
+    );
     const id = object.metadata?.labels?.[INSTANCE_LABEL];
     if (id && object.metadata?.namespace === this.#o.config.namespace) this.queue.add(id);
     else if (kind === 'VolumeSnapshot') {
@@ -468,11 +476,19 @@ export class Reconciler {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  /** Creates; AlreadyExists is progress if the object is ours. False means a foreign object holds the name. */
+  /**
+   * Creates; AlreadyExists is progress if the object is ours. False means a foreign object holds the name.
+   * An object this process created is expected until its watch event arrives (client-go's
+   * "expectations"): a pass that runs before the cache has it does not create it again.
+   */
   async #createOwned(instance: Instance, step: string, object: KubernetesObject): Promise<boolean> {
+    const key = expectationKey(object.kind!, object.metadata!.namespace!, object.metadata!.name!);
+    const createdAt = this.#expected.get(key);
+    if (createdAt !== undefined && performance.now() - createdAt < EXPECTATION_TTL_MS) return true;
     this.#step(step, instance.id);
     try {
       await this.#o.kube.create(object);
+      this.#expected.set(key, performance.now());
       return true;
     } catch (error) {
       if (!isConflict(error)) throw error;
