@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { KubeConfig, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { StoredInstance } from '../../provisioner/api.ts';
 import { buildPod, buildPvc, buildSecret, buildService } from '../../provisioner/kube/builders.ts';
+import { newInstanceRow } from '../../provisioner/store/instances-repo.ts';
 import { Store } from '../../provisioner/store/store.ts';
 import { repoRoot } from '../../test/cluster/paths.ts';
 import { type Message, startChild } from '../lib/child.ts';
@@ -67,35 +68,28 @@ export function scaleRows(n: number, nodes: number, now: Date): { rows: StoredIn
     const name = `m${k++}`;
     // Leases spread over the 30-day maximum (some end within a day: the reminder job has work).
     const lease = 2 * H + (((i * 7919) % 1000) / 1000) * 28 * D;
-    rows.push({
-      id: `${name}-s${i.toString(36).padStart(5, '0')}`,
-      name,
-      ownerId: benchUser(user),
-      ownerEmail: benchEmail(user),
-      image: IMAGE,
-      cpu: 1,
-      memoryGiB: 2,
-      diskGiB: 20,
-      loginUser: 'ubuntu',
-      desired: 'running',
-      phase: 'running',
-      conditions: [],
-      node: benchNodeName(i % nodes),
-      sshHost: lbAddress(i),
-      sshPort: 22,
-      createdAt: new Date(now.getTime() - 2 * D).toISOString(),
-      readyAt: new Date(now.getTime() - 2 * D).toISOString(),
-      stoppedAt: null,
-      leaseEndsAt: new Date(now.getTime() + lease).toISOString(),
-      deletedAt: null,
-      keep: false,
-      notifyRef: null,
-      snapshotName: null,
-      snapshotExpiresAt: null,
-      generation: 1,
-      lastActiveAt: new Date(now.getTime() - (((i * 104729) % 1000) / 1000) * 12 * H).toISOString(),
-      idleWarnedAt: null,
-    });
+    const created = new Date(now.getTime() - 2 * D).toISOString();
+    rows.push(
+      newInstanceRow({
+        id: `${name}-s${i.toString(36).padStart(5, '0')}`,
+        name,
+        ownerId: benchUser(user),
+        ownerEmail: benchEmail(user),
+        image: IMAGE,
+        cpu: 1,
+        memoryGiB: 2,
+        diskGiB: 20,
+        loginUser: 'ubuntu',
+        phase: 'running',
+        node: benchNodeName(i % nodes),
+        sshHost: lbAddress(i),
+        sshPort: 22,
+        createdAt: created,
+        readyAt: created,
+        leaseEndsAt: new Date(now.getTime() + lease).toISOString(),
+        lastActiveAt: new Date(now.getTime() - (((i * 104729) % 1000) / 1000) * 12 * H).toISOString(),
+      }),
+    );
   }
   return { rows, users: user + 1 };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../provisioner/config/load.ts';
 import type { Instance } from '../../../provisioner/domain/instance.ts';
 import { buildPod, buildPvc, buildSecret, buildService } from '../../../provisioner/kube/builders.ts';
+import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
 
 const config = (() => {
   const r = parseConfig({ namespace: 'tispace' });
@@ -9,7 +10,7 @@ const config = (() => {
   return r.value;
 })();
 const image = config.images[0]!;
-const instance: Instance = {
+const instance: Instance = newInstanceRow({
   id: 'web1-k3f9x',
   name: 'web1',
   ownerId: 'U123',
@@ -19,23 +20,9 @@ const instance: Instance = {
   memoryGiB: 16,
   diskGiB: 100,
   loginUser: 'ubuntu',
-  desired: 'running',
-  phase: 'requested',
-  conditions: [],
-  node: null,
-  sshHost: null,
-  sshPort: null,
   createdAt: '2026-01-05T09:00:00.000Z',
-  readyAt: null,
-  stoppedAt: null,
   leaseEndsAt: '2026-01-12T09:00:00.000Z',
-  deletedAt: null,
-  keep: false,
-  notifyRef: null,
-  snapshotName: null,
-  snapshotExpiresAt: null,
-  generation: 1,
-};
+});
 
 describe('object builders', () => {
   it('builds a Guaranteed-QoS Kata Pod on the root disk, with no service-account token', () => {
