@@ -15,7 +15,7 @@ import { startControlPlane, stopControlPlane, withClusterLock } from '../../test
 import { users } from '../../test/cluster/lock.ts';
 import { statePaths } from '../../test/cluster/paths.ts';
 import { groupMembers } from '../../test/cluster/processes.ts';
-import { kwokNodeAnnotation } from '../../test/cluster/seed.ts';
+import { kwokNode } from '../../test/cluster/seed.ts';
 import { mapLimit, retrying, until } from './stats.ts';
 
 export const log = (line: string): void => {
@@ -179,33 +179,13 @@ export const BENCH_TOLERATION: V1Toleration = {
 
 export const benchNodeName = (i: number): string => `bench-${String(i).padStart(3, '0')}`;
 
-/** Like test/cluster/seed.ts devNode, with a bigger shape and the bench pool label and taint. */
-export function benchNode(name: string): V1Node {
-  const resources = { cpu: '128', memory: '512Gi', pods: '250', 'ephemeral-storage': '4Ti' };
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name,
-      labels: {
-        ...BENCH_POOL,
-        [BENCH_NODE_LABEL]: 'true',
-        'katacontainers.io/kata-runtime': 'true',
-        type: 'kwok',
-        'kubernetes.io/hostname': name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-      },
-      annotations: {
-        [kwokNodeAnnotation.key]: kwokNodeAnnotation.value,
-        'node.alpha.kubernetes.io/ttl': '0',
-      },
-    },
-    spec: { taints: [BENCH_TAINT] },
-    // KWOK's node-initialize stage fills in the addresses (as for the seeded dev nodes).
-    status: { capacity: resources, allocatable: resources },
-  };
-}
+/** A KWOK node of the bench pool: bigger than a dev node, labelled and tainted as the bench's own. */
+export const benchNode = (name: string): V1Node =>
+  kwokNode(name, {
+    labels: { ...BENCH_POOL, [BENCH_NODE_LABEL]: 'true' },
+    resources: { cpu: '128', memory: '512Gi', pods: '250', 'ephemeral-storage': '4Ti' },
+    taints: [BENCH_TAINT],
+  });
 
 /** Creates bench nodes 0..count-1 (missing ones only) and waits until KWOK made them Ready. */
 export async function ensureBenchNodes(kc: KubeConfig, count: number): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type V1Node,
+  type V1Taint,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { sharedCrdDir } from './paths.ts';
@@ -22,15 +23,28 @@ export const kwokNodeAnnotation = { key: 'kwok.x-k8s.io/node', value: 'fake' } a
 
 export const devNodeNames = ['dev-1', 'dev-2', 'dev-3'] as const;
 
-export function devNode(name: string): V1Node {
-  const resources = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '1Ti' };
+export interface KwokNodeShape {
+  /** Pool labels (the dev pool by default). */
+  labels?: Record<string, string>;
+  resources?: Record<string, string>;
+  taints?: V1Taint[];
+}
+
+/** A node KWOK manages, labelled Kata-capable; by default a dev-pool node of 32 CPU / 128 GiB. */
+export function kwokNode(name: string, shape: KwokNodeShape = {}): V1Node {
+  const resources = shape.resources ?? {
+    cpu: '32',
+    memory: '128Gi',
+    pods: '110',
+    'ephemeral-storage': '1Ti',
+  };
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name,
       labels: {
-        'tispace.io/pool': 'dev',
+        ...(shape.labels ?? { 'tispace.io/pool': 'dev' }),
         'katacontainers.io/kata-runtime': 'true',
         type: 'kwok',
         'kubernetes.io/hostname': name,
@@ -42,7 +56,7 @@ export function devNode(name: string): V1Node {
         'node.alpha.kubernetes.io/ttl': '0',
       },
     },
-    spec: {},
+    spec: shape.taints ? { taints: shape.taints } : {},
     // Nodes accept status on create; KWOK's node-initialize stage keeps capacity/allocatable as given.
     status: { capacity: resources, allocatable: resources },
   };
@@ -189,7 +203,7 @@ export async function seedCluster(kc: KubeConfig, log: (line: string) => void): 
       await core.readNode({ name });
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
-      await core.createNode({ body: devNode(name) });
+      await core.createNode({ body: kwokNode(name) });
     }
   }
   await waitNodesReady(kc, devNodeNames, 90_000);
