@@ -11,7 +11,6 @@ import {
   Jobs,
   type Notifier,
   Provisioner,
-  type StoredInstance,
 } from '../../provisioner/api.ts';
 import { MetricsActivitySource } from '../../provisioner/jobs/activity.ts';
 import { validateView } from '../../test/fakes/slack/block-kit-limits.ts';
@@ -49,13 +48,16 @@ const writesSince = (p: Provisioner, since: string): number =>
     .n;
 
 /** In-memory activity: 1 in 20 instances idle (CPU 0.5 %, no SSH sessions), the rest busy. Costs nothing. */
+const syntheticSample = (id: string): ActivitySample => {
+  const idle = Number.parseInt(id.slice(-3), 36) % 20 === 0;
+  return {
+    cpu: { available: true, percent: idle ? 0.5 : 40 },
+    ssh: { available: true, activeSessions: idle ? 0 : 1, lastSessionAt: null },
+  };
+};
 const syntheticActivity: ActivitySource = {
-  async sample(i: StoredInstance): Promise<ActivitySample> {
-    const idle = Number.parseInt(i.id.slice(-3), 36) % 20 === 0;
-    return {
-      cpu: { available: true, percent: idle ? 0.5 : 40 },
-      ssh: { available: true, activeSessions: idle ? 0 : 1, lastSessionAt: null },
-    };
+  async sampleAll(instances) {
+    return new Map(instances.map((i) => [i.id, syntheticSample(i.id)]));
   },
 };
 
@@ -153,6 +155,8 @@ async function run(m: Message): Promise<Message> {
   gc();
   const mem = process.memoryUsage();
   const memory = {
+    /** The target is in MB (10^6 bytes). */
+    rssMB: round(mem.rss / 1e6, 0),
     rssMiB: mib(mem.rss),
     heapUsedMiB: mib(mem.heapUsed),
     externalMiB: mib(mem.external),

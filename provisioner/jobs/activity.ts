@@ -1,8 +1,8 @@
 import { CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { isManagedInstanceObject } from '../domain/labels.ts';
+import { isManagedInstanceObject, MANAGED_SELECTOR } from '../domain/labels.ts';
 import { objectNames } from '../domain/names.ts';
-import { parseQuantity } from '../domain/quantity.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
+import { byPodName, cpuSignal, type PodMetrics, type PodMetricsList } from './pod-metrics.ts';
 
 // Activity signals for idle detection. An unavailable signal never counts as idle.
 
@@ -24,49 +24,40 @@ export interface ActivitySample {
   ssh: SshSignal;
 }
 
-/** Where idle detection learns whether an instance is in use. */
+/** What an activity source is told of each instance (a running instance, without its conditions, lease…). */
+export type ActivityTarget = Pick<
+  StoredInstance,
+  'id' | 'name' | 'ownerId' | 'cpu' | 'node' | 'sshHost' | 'sshPort'
+>;
+
+/** Where idle detection learns whether instances are in use. */
 export interface ActivitySource {
-  sample(instance: StoredInstance): Promise<ActivitySample>;
+  /**
+   * Samples every given instance in one go (one pass of the idle job: one metrics list, not a request per
+   * instance), keyed by instance id. An instance missing from the answer counts as unavailable.
+   */
+  sampleAll(instances: readonly ActivityTarget[], now: Date): Promise<ReadonlyMap<string, ActivitySample>>;
 }
 
 /** The optional SSH-sessions signal (e.g. from sshd inside the VM); none exists by default. */
 export interface SshSessionSource {
-  sessions(instance: StoredInstance): Promise<SshSignal>;
+  sessions(instance: ActivityTarget): Promise<SshSignal>;
 }
 
-export const noSshSessions: SshSessionSource = {
-  sessions: async () => ({ available: false, reason: 'no SSH session source configured' }),
-};
+const NO_SSH: SshSignal = { available: false, reason: 'no SSH session source configured' };
+
+export const noSshSessions: SshSessionSource = { sessions: async () => NO_SSH };
 
 /** Knows nothing: every instance looks in use (idle detection is off). */
 export const unavailableActivity: ActivitySource = {
-  sample: async () => ({
-    cpu: { available: false, reason: 'no activity source configured' },
-    ssh: { available: false, reason: 'no SSH session source configured' },
-  }),
+  sampleAll: async (instances) => {
+    const sample: ActivitySample = {
+      cpu: { available: false, reason: 'no activity source configured' },
+      ssh: NO_SSH,
+    };
+    return new Map(instances.map((i) => [i.id, sample]));
+  },
 };
-
-/** PodMetrics of metrics.k8s.io/v1beta1 (what metrics-server serves). */
-export interface PodMetrics {
-  timestamp?: string;
-  window?: string;
-  containers?: { name?: string; usage?: { cpu?: string; memory?: string } }[];
-}
-
-/** Summed container CPU usage as a percent of `cpus`; undefined if the metrics hold no usable sample. */
-export function cpuPercent(metrics: PodMetrics, cpus: number): number | undefined {
-  const usages = (metrics.containers ?? []).map((c) => c.usage?.cpu).filter((u) => u !== undefined);
-  if (usages.length === 0 || cpus <= 0) return undefined;
-  let cores = 0;
-  for (const u of usages) {
-    try {
-      cores += parseQuantity(u);
-    } catch {
-      return undefined;
-    }
-  }
-  return (cores / cpus) * 100;
-}
 
 export interface MetricsActivityOptions {
   kubeConfig: KubeConfig;
@@ -77,11 +68,22 @@ export interface MetricsActivityOptions {
    */
   pods?: { get(name: string, namespace?: string): V1Pod | undefined };
   ssh?: SshSessionSource;
+  /**
+   * A CPU sample older than this is stale, i.e. unavailable: metrics-server no longer scrapes the Pod
+   * (default 5 min; it scrapes every 15–60 s).
+   */
+  maxSampleAgeMs?: number;
+  /** How long the list may take before this pass counts every instance as unavailable (default 30 s). */
+  timeoutMs?: number;
 }
 
+type Listed = { ok: true; pods: Map<string, PodMetrics> } | { ok: false; reason: string };
+
 /**
- * CPU from the resource metrics API (GET /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods/{pod}):
- * container usage against the instance's CPUs. A missing API, an error or no sample is "unavailable".
+ * CPU from the resource metrics API: ONE list per pass (GET
+ * /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods?labelSelector=<TiSpace's>), matched to instances by
+ * Pod name, container usage against the instance's CPUs. A missing API (404), a refusal (403), an error, a
+ * Pod absent from the list or a stale sample is "unavailable".
  */
 export class MetricsActivitySource implements ActivitySource {
   readonly #custom: CustomObjectsApi;
@@ -89,12 +91,21 @@ export class MetricsActivitySource implements ActivitySource {
     this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
-  async sample(instance: StoredInstance): Promise<ActivitySample> {
-    const [cpu, ssh] = await Promise.all([this.#cpu(instance), this.#ssh(instance)]);
-    return { cpu, ssh };
+  async sampleAll(
+    instances: readonly ActivityTarget[],
+    now: Date,
+  ): Promise<ReadonlyMap<string, ActivitySample>> {
+    const samples = new Map<string, ActivitySample>();
+    if (instances.length === 0) return samples;
+    const [listed, ssh] = await Promise.all([this.#list(), this.#ssh(instances)]);
+    const maxAgeMs = this.options.maxSampleAgeMs ?? 300_000;
+    instances.forEach((instance, n) => {
+      samples.set(instance.id, { cpu: this.#cpu(instance, listed, now, maxAgeMs), ssh: ssh[n] ?? NO_SSH });
+    });
+    return samples;
   }
 
-  async #cpu(instance: StoredInstance): Promise<CpuSignal> {
+  #cpu(instance: ActivityTarget, listed: Listed, now: Date, maxAgeMs: number): CpuSignal {
     const { namespace, pods } = this.options;
     const name = objectNames(instance.id).pod;
     if (pods) {
@@ -103,36 +114,72 @@ export class MetricsActivitySource implements ActivitySource {
       if (!isManagedInstanceObject(pod, instance.id))
         return { available: false, reason: `Pod ${name} is not TiSpace's` };
     }
-    let metrics: PodMetrics;
-    try {
-      metrics = (await this.#custom.getNamespacedCustomObject({
-        group: 'metrics.k8s.io',
-        version: 'v1beta1',
-        namespace,
-        plural: 'pods',
-        name,
-      })) as PodMetrics;
-    } catch (error) {
-      const code = (error as { code?: number }).code;
-      return {
-        available: false,
-        reason:
-          code === 404
-            ? 'no CPU sample (metrics API missing or Pod not sampled yet)'
-            : `metrics API error: ${(error as Error).message ?? String(error)}`.slice(0, 200),
-      };
-    }
-    const percent = cpuPercent(metrics, instance.cpu);
-    return percent === undefined
-      ? { available: false, reason: 'no CPU sample' }
-      : { available: true, percent };
+    if (!listed.ok) return { available: false, reason: listed.reason };
+    return cpuSignal(listed.pods.get(name), { cpus: instance.cpu, now, maxAgeMs });
   }
 
-  async #ssh(instance: StoredInstance): Promise<SshSignal> {
+  async #list(): Promise<Listed> {
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      return await (this.options.ssh ?? noSshSessions).sessions(instance);
+      const list = (await Promise.race([
+        this.#custom.listNamespacedCustomObject({
+          group: 'metrics.k8s.io',
+          version: 'v1beta1',
+          namespace: this.options.namespace,
+          plural: 'pods',
+          // Only TiSpace's Pods: metrics-server filters by the Pods' labels.
+          labelSelector: MANAGED_SELECTOR,
+        }),
+        timeout,
+      ])) as PodMetricsList | undefined;
+      if (!Array.isArray(list?.items))
+        return { ok: false, reason: 'metrics API answered without a PodMetricsList' };
+      return { ok: true, pods: byPodName(list) };
     } catch (error) {
-      return { available: false, reason: `SSH session source failed: ${(error as Error).message}` };
+      return { ok: false, reason: listFailure(error) };
+    } finally {
+      clearTimeout(timer);
     }
   }
+
+  /** SSH signals in instance order; without a source, one constant (no per-instance call). */
+  async #ssh(instances: readonly ActivityTarget[]): Promise<SshSignal[]> {
+    const source = this.options.ssh;
+    if (!source) return instances.map(() => NO_SSH);
+    return Promise.all(
+      instances.map(async (instance): Promise<SshSignal> => {
+        try {
+          return await source.sessions(instance);
+        } catch (error) {
+          return { available: false, reason: `SSH session source failed: ${(error as Error).message}` };
+        }
+      }),
+    );
+  }
+}
+
+/** Why the list failed, in words (the API server's Status message when there is one). */
+function listFailure(error: unknown): string {
+  const code = (error as { code?: number }).code;
+  if (code === 404) return 'no CPU samples: metrics API missing (metrics.k8s.io not registered)';
+  if (code === 403) return 'no CPU samples: not allowed to list pods.metrics.k8s.io';
+  return `metrics API error: ${statusMessage(error)}`.slice(0, 200);
+}
+
+function statusMessage(error: unknown): string {
+  let body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      // not a Status: fall back to the error's own message
+    }
+  }
+  const message = (body as { message?: unknown } | undefined)?.message;
+  if (typeof message === 'string' && message) return message;
+  return error instanceof Error ? error.message : String(error);
 }

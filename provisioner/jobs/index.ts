@@ -2,8 +2,9 @@
 export {
   type ActivitySample,
   type ActivitySource,
+  type ActivityTarget,
   type CpuSignal,
-  cpuPercent,
+  type MetricsActivityOptions,
   MetricsActivitySource,
   noSshSessions,
   type SshSessionSource,
@@ -13,3 +14,4 @@ export {
 export { type JobRun, Jobs, type JobsOptions } from './jobs.ts';
 export { JOBS_LEASE_NAME, LeaderElector } from './leader.ts';
 export { JOB_KINDS, type JobKind, type PlannedAction, type PlannedActionKind } from './plan.ts';
+export { cpuPercent, type PodMetrics, type PodMetricsList } from './pod-metrics.ts';

@@ -8,7 +8,7 @@ import { formatDuration } from '../domain/duration.ts';
 import type { JobNotice, Notifier } from '../notifier.ts';
 import type { Provisioner } from '../provisioner.ts';
 import type { ProvisionerService } from '../service.ts';
-import type { StoredInstance } from '../store/instances-repo.ts';
+import type { RunningInstance, StoredInstance } from '../store/instances-repo.ts';
 import type { Store } from '../store/store.ts';
 import {
   type ActivitySample,
@@ -24,7 +24,7 @@ import {
   leaseExpired,
   STOP_EXPIRED,
 } from './expiry.ts';
-import { decideIdle, IDLE_STOPPED_NOTICE, STOP_IDLE } from './idle.ts';
+import { decideIdle, IDLE_STOPPED_NOTICE, type IdleDecision, STOP_IDLE } from './idle.ts';
 import { LeaderElector } from './leader.ts';
 import { planLeaseReminder } from './lease-reminders.ts';
 import {
@@ -51,6 +51,24 @@ export const LEASE_REMINDER = 'lease-reminder';
 
 /** How long a notice owed after a stop is retried before it is given up. */
 const OWED_NOTICE_TTL_MS = 86_400_000;
+
+/** What an instance the activity source did not answer for counts as: unavailable, so never idle. */
+const NOT_SAMPLED: ActivitySample = {
+  cpu: { available: false, reason: 'no activity sample' },
+  ssh: { available: false, reason: 'no activity sample' },
+};
+
+/** Whether the instance is still running in the idle stretch it was planned for (re-checked when acting). */
+const unchangedSince = (
+  f: StoredInstance | undefined,
+  planned: Pick<StoredInstance, 'lastActiveAt' | 'idleWarnedAt' | 'readyAt'>,
+): f is StoredInstance =>
+  !!f &&
+  f.desired === 'running' &&
+  f.phase === 'running' &&
+  f.lastActiveAt === planned.lastActiveAt &&
+  f.idleWarnedAt === planned.idleWarnedAt &&
+  f.readyAt === planned.readyAt;
 
 export interface JobsOptions {
   config: TiSpaceConfig;
@@ -248,8 +266,9 @@ export class Jobs {
   #planLeaseReminders(now: Date): Step[] {
     const { store, config } = this.#o;
     const steps: Step[] = [];
+    const zones = store.users.timeZones();
     for (const i of store.instances.listLive()) {
-      const plan = planLeaseReminder(i, now, config.policy, this.#tz(i.ownerId));
+      const plan = planLeaseReminder(i, now, config.policy, zones.get(i.ownerId) ?? null);
       if (plan?.kind !== 'send' || store.reminders.sent(i.id, LEASE_REMINDER, plan.reminder.key)) continue;
       const { key, offsetMs, final } = plan.reminder;
       steps.push({
@@ -320,7 +339,7 @@ export class Jobs {
   // ---- idle -----------------------------------------------------------------------------------------
 
   async #planIdle(now: Date): Promise<Step[]> {
-    const { store, service, config } = this.#o;
+    const { store, config } = this.#o;
     const steps: Step[] = this.#owedNotices(
       'idle',
       now,
@@ -337,99 +356,98 @@ export class Jobs {
         };
       },
     );
-    const candidates = store.instances
-      .listLive()
-      .filter((i) => i.desired === 'running' && i.phase === 'running');
-    const samples = await Promise.all(candidates.map((i) => this.#sample(i)));
-    candidates.forEach((i, n) => {
-      const tz = this.#tz(i.ownerId);
-      const d = decideIdle(i, samples[n]!, now, config.policy, tz);
-      const unchanged = (f: StoredInstance | undefined): f is StoredInstance =>
-        !!f &&
-        f.desired === 'running' &&
-        f.phase === 'running' &&
-        f.lastActiveAt === i.lastActiveAt &&
-        f.idleWarnedAt === i.idleWarnedAt &&
-        f.readyAt === i.readyAt;
-      switch (d.kind) {
-        case 'touch':
-          steps.push({
-            // Bookkeeping, not an action: the idle clock restarts.
-            run: async () => {
-              store.transaction(() => {
-                const f = store.instances.get(i.id);
-                if (f?.desired !== 'running') return;
-                const seen = f.lastActiveAt ? Date.parse(f.lastActiveAt) : Number.NEGATIVE_INFINITY;
-                if (Date.parse(d.lastActiveAt) <= seen) return;
-                store.instances.update(
-                  i.id,
-                  { lastActiveAt: d.lastActiveAt, idleWarnedAt: null },
-                  now.toISOString(),
-                );
-              });
-              return false;
-            },
-          });
-          return;
-        case 'warn':
-          steps.push({
-            action: this.#action('idle', i, 'warn-idle', `${d.evidence}; would stop at ${utc(d.stopAt)}`),
-            run: async () => {
-              const warnedAt = now.toISOString();
-              // Compare-and-set on idleWarnedAt: exactly one runner warns for this idle stretch.
-              const fresh = store.transaction(() => {
-                const f = store.instances.get(i.id);
-                if (!unchanged(f)) return undefined;
-                return store.instances.update(i.id, { idleWarnedAt: warnedAt }, warnedAt);
-              });
-              if (!fresh) return false;
-              const delivered = await this.#deliver(fresh.ownerId, {
-                kind: 'idle-warning',
-                instance: fresh,
-                evidence: d.evidence,
-                stopAt: d.stopAt,
-              });
-              if (delivered) return true;
-              store.transaction(() => {
-                if (store.instances.get(i.id)?.idleWarnedAt === warnedAt)
-                  store.instances.update(i.id, { idleWarnedAt: i.idleWarnedAt }, now.toISOString());
-              });
-              throw new Error(`idle warning for ${i.id} not delivered; retried next run`);
-            },
-          });
-          return;
-        case 'stop':
-          steps.push({
-            action: this.#action('idle', i, 'stop-idle', `${d.evidence}; warned ${utc(d.warnedAt)}`),
-            run: async () => {
-              const stopped = service.stopForPolicy(i.id, `idle: ${d.evidence}`, {
-                refuse: (f) => (unchanged(f) ? undefined : 'used (or changed) since the idle warning'),
-                also: (_, s) => s.reminders.claim(i.id, STOP_IDLE, d.warnedAt, now.toISOString()),
-                details: { policy: 'idle', evidence: d.evidence, warnedAt: d.warnedAt },
-              });
-              if (!stopped.ok) return false;
-              await this.#sendOwed(i.id, IDLE_STOPPED_NOTICE, d.warnedAt, now, (fresh) =>
-                fresh.desired === 'stopped'
-                  ? { kind: 'idle-stopped', instance: fresh, evidence: d.evidence }
-                  : undefined,
-              );
-              return true;
-            },
-          });
-          return;
-        default:
-          return;
-      }
-    });
+    // One read of the running instances, one activity sample of them all (one metrics list), one read of
+    // the owners' zones: no per-instance query or request.
+    const candidates = store.instances.listRunning();
+    const samples = await this.#sampleAll(candidates, now);
+    const zones = store.users.timeZones();
+    const active: { id: string; lastActiveAt: string }[] = [];
+    const actions: Step[] = [];
+    for (const i of candidates) {
+      const sample = samples.get(i.id) ?? NOT_SAMPLED;
+      const d = decideIdle(i, sample, now, config.policy, zones.get(i.ownerId) ?? null);
+      if (d.kind === 'touch') {
+        // Only a clock that moves forward is written (NaN, an unreadable stored time, is rewritten too).
+        const seen = i.lastActiveAt ? Date.parse(i.lastActiveAt) : Number.NEGATIVE_INFINITY;
+        if (!(Date.parse(d.lastActiveAt) <= seen)) active.push({ id: i.id, lastActiveAt: d.lastActiveAt });
+      } else if (d.kind === 'warn') actions.push(this.#warnIdle(i, d, now));
+      else if (d.kind === 'stop') actions.push(this.#stopIdle(i, d, now));
+    }
+    if (active.length > 0)
+      steps.push({
+        // Bookkeeping, not an action: the idle clocks restart, in one (not durable) transaction per pass.
+        run: async () => {
+          store.transaction(() => store.instances.recordActivity(active, now.toISOString()));
+          return false;
+        },
+      });
+    steps.push(...actions);
     return steps;
   }
 
-  async #sample(i: StoredInstance): Promise<ActivitySample> {
+  #warnIdle(i: RunningInstance, d: Extract<IdleDecision, { kind: 'warn' }>, now: Date): Step {
+    const { store } = this.#o;
+    return {
+      action: this.#action('idle', i, 'warn-idle', `${d.evidence}; would stop at ${utc(d.stopAt)}`),
+      run: async () => {
+        const warnedAt = now.toISOString();
+        // Compare-and-set on idleWarnedAt: exactly one runner warns for this idle stretch.
+        const fresh = store.transaction(() => {
+          const f = store.instances.get(i.id);
+          if (!unchangedSince(f, i)) return undefined;
+          return store.instances.update(i.id, { idleWarnedAt: warnedAt }, warnedAt);
+        });
+        if (!fresh) return false;
+        const delivered = await this.#deliver(fresh.ownerId, {
+          kind: 'idle-warning',
+          instance: fresh,
+          evidence: d.evidence,
+          stopAt: d.stopAt,
+        });
+        if (delivered) return true;
+        store.transaction(() => {
+          if (store.instances.get(i.id)?.idleWarnedAt === warnedAt)
+            store.instances.update(i.id, { idleWarnedAt: i.idleWarnedAt }, now.toISOString());
+        });
+        throw new Error(`idle warning for ${i.id} not delivered; retried next run`);
+      },
+    };
+  }
+
+  #stopIdle(i: RunningInstance, d: Extract<IdleDecision, { kind: 'stop' }>, now: Date): Step {
+    const { service } = this.#o;
+    return {
+      action: this.#action('idle', i, 'stop-idle', `${d.evidence}; warned ${utc(d.warnedAt)}`),
+      run: async () => {
+        // The only durable (synchronous=FULL) write of the idle job: an instance actually stopped.
+        const stopped = service.stopForPolicy(i.id, `idle: ${d.evidence}`, {
+          refuse: (f) => (unchangedSince(f, i) ? undefined : 'used (or changed) since the idle warning'),
+          also: (_, s) => s.reminders.claim(i.id, STOP_IDLE, d.warnedAt, now.toISOString()),
+          details: { policy: 'idle', evidence: d.evidence, warnedAt: d.warnedAt },
+        });
+        if (!stopped.ok) return false;
+        await this.#sendOwed(i.id, IDLE_STOPPED_NOTICE, d.warnedAt, now, (fresh) =>
+          fresh.desired === 'stopped'
+            ? { kind: 'idle-stopped', instance: fresh, evidence: d.evidence }
+            : undefined,
+        );
+        return true;
+      },
+    };
+  }
+
+  /** Every instance's sample; a source that fails makes them all unavailable (never idle). */
+  async #sampleAll(
+    instances: readonly RunningInstance[],
+    now: Date,
+  ): Promise<ReadonlyMap<string, ActivitySample>> {
+    if (instances.length === 0) return new Map();
     try {
-      return await this.#activity.sample(i);
+      return await this.#activity.sampleAll(instances, now);
     } catch (error) {
       const reason = `activity source failed: ${error instanceof Error ? error.message : String(error)}`;
-      return { cpu: { available: false, reason }, ssh: { available: false, reason } };
+      const failed: ActivitySample = { cpu: { available: false, reason }, ssh: { available: false, reason } };
+      return new Map(instances.map((i) => [i.id, failed]));
     }
   }
 
@@ -475,10 +493,12 @@ export class Jobs {
       );
       return at ? Date.parse(at) : undefined;
     };
-    const plan = (i: StoredInstance) => planRetention(i, now, policy, this.#tz(i.ownerId), finalSentAt(i));
+    const plan = (i: StoredInstance, tz = this.#tz(i.ownerId)) =>
+      planRetention(i, now, policy, tz, finalSentAt(i));
+    const zones = store.users.timeZones();
     for (const i of store.instances.listLive()) {
       if (!retentionApplies(i)) continue;
-      const p = plan(i);
+      const p = plan(i, zones.get(i.ownerId) ?? null);
       if (p?.kind === 'remind') {
         const { key, offsetMs, final } = p.reminder;
         if (store.reminders.sent(i.id, RETENTION_REMINDER, key)) continue;
@@ -600,7 +620,12 @@ export class Jobs {
     return this.#o.store.users.get(userId)?.tz ?? null;
   }
 
-  #action(job: JobKind, i: StoredInstance, action: PlannedActionKind, reason: string): PlannedAction {
+  #action(
+    job: JobKind,
+    i: Pick<StoredInstance, 'id' | 'name' | 'ownerId'>,
+    action: PlannedActionKind,
+    reason: string,
+  ): PlannedAction {
     return { job, instanceId: i.id, name: i.name, owner: i.ownerId, action, reason };
   }
 }

@@ -1,5 +1,6 @@
 import type { Condition, DesiredState, Instance, InstancePhase } from '../domain/instance.ts';
 import type { Db } from './db.ts';
+import { PreparedStatements } from './prepared-statements.ts';
 
 interface InstanceRow {
   id: string;
@@ -139,18 +140,39 @@ const toColumnValue = (key: keyof StoredInstance, value: unknown): unknown => {
   return value;
 };
 
+/** A running instance as idle detection reads it (InstancesRepo.listRunning). */
+export type RunningInstance = Pick<
+  StoredInstance,
+  | 'id'
+  | 'name'
+  | 'ownerId'
+  | 'cpu'
+  | 'node'
+  | 'sshHost'
+  | 'sshPort'
+  | 'desired'
+  | 'phase'
+  | 'createdAt'
+  | 'readyAt'
+  | 'lastActiveAt'
+  | 'idleWarnedAt'
+>;
+
 export type InstancePatch = Partial<Omit<StoredInstance, 'id'>>;
 
 /** Instances: the desired state and what the reconciler last observed. */
 export class InstancesRepo {
-  constructor(private readonly db: Db) {}
+  readonly #sql: PreparedStatements;
+  constructor(db: Db) {
+    this.#sql = new PreparedStatements(db);
+  }
 
   insert(instance: StoredInstance, now: string): void {
     const keys = Object.keys(COLUMNS) as (keyof StoredInstance)[];
     const columns = [...keys.map((k) => COLUMNS[k]), 'updated_at'];
     const values = [...keys.map((k) => toColumnValue(k, instance[k])), now];
-    this.db
-      .prepare(`INSERT INTO instances (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+    this.#sql
+      .get(`INSERT INTO instances (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
       .run(...values);
   }
 
@@ -159,30 +181,30 @@ export class InstancesRepo {
     const keys = (Object.keys(patch) as (keyof InstancePatch)[]).filter((k) => patch[k] !== undefined);
     if (keys.length > 0) {
       const sets = [...keys.map((k) => `${COLUMNS[k]} = ?`), 'updated_at = ?'];
-      this.db
-        .prepare(`UPDATE instances SET ${sets.join(', ')} WHERE id = ?`)
+      this.#sql
+        .get(`UPDATE instances SET ${sets.join(', ')} WHERE id = ?`)
         .run(...keys.map((k) => toColumnValue(k, patch[k])), now, id);
     }
     return this.get(id);
   }
 
   get(id: string): StoredInstance | undefined {
-    const row = this.db.prepare('SELECT * FROM instances WHERE id = ?').get(id) as InstanceRow | undefined;
+    const row = this.#sql.get('SELECT * FROM instances WHERE id = ?').get(id) as InstanceRow | undefined;
     return row && fromRow(row);
   }
 
   /** The owner's live instance with that name (deleted ones keep their name free). */
   findByName(ownerId: string, name: string): StoredInstance | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM instances WHERE owner_id = ? AND name = ? AND phase != 'deleted'")
+    const row = this.#sql
+      .get("SELECT * FROM instances WHERE owner_id = ? AND name = ? AND phase != 'deleted'")
       .get(ownerId, name) as InstanceRow | undefined;
     return row && fromRow(row);
   }
 
   /** Most recent instance of that name, deleted or not (for restore). */
   findLatestByName(ownerId: string, name: string): StoredInstance | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM instances WHERE owner_id = ? AND name = ? ORDER BY created_at DESC LIMIT 1')
+    const row = this.#sql
+      .get('SELECT * FROM instances WHERE owner_id = ? AND name = ? ORDER BY created_at DESC LIMIT 1')
       .get(ownerId, name) as InstanceRow | undefined;
     return row && fromRow(row);
   }
@@ -191,19 +213,51 @@ export class InstancesRepo {
     const sql = includeDeleted
       ? 'SELECT * FROM instances WHERE owner_id = ? ORDER BY created_at, id'
       : "SELECT * FROM instances WHERE owner_id = ? AND phase != 'deleted' ORDER BY created_at, id";
-    return (this.db.prepare(sql).all(ownerId) as InstanceRow[]).map(fromRow);
+    return (this.#sql.get(sql).all(ownerId) as InstanceRow[]).map(fromRow);
   }
 
   /** Every instance that still exists in any form (incl. deleting ones and restorable snapshots). */
   listLive(): StoredInstance[] {
     return (
-      this.db
-        .prepare("SELECT * FROM instances WHERE phase != 'deleted' OR snapshot_name IS NOT NULL ORDER BY id")
+      this.#sql
+        .get("SELECT * FROM instances WHERE phase != 'deleted' OR snapshot_name IS NOT NULL ORDER BY id")
         .all() as InstanceRow[]
     ).map(fromRow);
   }
 
+  /**
+   * Instances meant to run and seen running — the only ones idle detection looks at — with only the fields
+   * it reads: at 10,000 instances full rows (conditions JSON and all) cost three times as much to read.
+   */
+  listRunning(): RunningInstance[] {
+    return this.#sql
+      .get(
+        `SELECT id, name, owner_id AS ownerId, cpu, node, ssh_host AS sshHost, ssh_port AS sshPort, desired,
+           phase, created_at AS createdAt, ready_at AS readyAt, last_active_at AS lastActiveAt,
+           idle_warned_at AS idleWarnedAt
+         FROM instances WHERE desired = 'running' AND phase = 'running' ORDER BY id`,
+      )
+      .all() as RunningInstance[];
+  }
+
+  /**
+   * Records that instances were in use at `lastActiveAt` (restarting their idle clock, voiding any idle
+   * warning): only where that is later than what is stored, and only while they are meant to run — a
+   * compare-and-set, so an older sample never moves the clock back. Returns how many rows changed. The caller
+   * wraps it in one transaction for the whole pass.
+   */
+  recordActivity(entries: readonly { id: string; lastActiveAt: string }[], now: string): number {
+    const update = this.#sql.get(
+      `UPDATE instances SET last_active_at = ?, idle_warned_at = NULL, updated_at = ?
+       WHERE id = ? AND desired = 'running' AND (last_active_at IS NULL
+         OR julianday(last_active_at) IS NULL OR julianday(last_active_at) < julianday(?))`,
+    );
+    let changed = 0;
+    for (const e of entries) changed += update.run(e.lastActiveAt, now, e.id, e.lastActiveAt).changes;
+    return changed;
+  }
+
   listAll(): StoredInstance[] {
-    return (this.db.prepare('SELECT * FROM instances ORDER BY id').all() as InstanceRow[]).map(fromRow);
+    return (this.#sql.get('SELECT * FROM instances ORDER BY id').all() as InstanceRow[]).map(fromRow);
   }
 }

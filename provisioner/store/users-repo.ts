@@ -45,6 +45,15 @@ export class UsersRepo {
     return row && fromRow(row);
   }
 
+  /** Every user's time zone, for a job pass over many instances (one query instead of one per owner). */
+  timeZones(): Map<string, string> {
+    const rows = this.db.prepare('SELECT user_id, tz FROM users WHERE tz IS NOT NULL').all() as {
+      user_id: string;
+      tz: string;
+    }[];
+    return new Map(rows.map((r) => [r.user_id, r.tz]));
+  }
+
   findByEmail(email: string): User | undefined {
     const row = this.db.prepare('SELECT * FROM users WHERE lower(email) = lower(?)').get(email) as
       | UserRow

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { ManualClock } from '../../../provisioner/clock.ts';
 import { parseConfig } from '../../../provisioner/config/load.ts';
 import type { TiSpaceConfig } from '../../../provisioner/config/schema.ts';
-import type { ActivitySample, ActivitySource } from '../../../provisioner/jobs/activity.ts';
+import type { ActivitySample, ActivitySource, ActivityTarget } from '../../../provisioner/jobs/activity.ts';
 import { Jobs } from '../../../provisioner/jobs/jobs.ts';
 import type { JobNotice, Notifier } from '../../../provisioner/notifier.ts';
 import { Provisioner } from '../../../provisioner/provisioner.ts';
@@ -58,19 +58,22 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
-/** Per-instance samples; unknown instances are unavailable. */
+/** Per-instance samples; unknown instances are unavailable (left out of the answer). Counts passes. */
 export class FakeActivity implements ActivitySource {
   readonly samples = new Map<string, ActivitySample>();
+  /** The instances each sampleAll call asked about. */
+  readonly calls: string[][] = [];
   cpu(id: string, percent: number): void {
     this.samples.set(id, { cpu: { available: true, percent }, ssh: { available: false, reason: 'none' } });
   }
-  async sample(instance: StoredInstance): Promise<ActivitySample> {
-    return (
-      this.samples.get(instance.id) ?? {
-        cpu: { available: false, reason: 'no metrics' },
-        ssh: { available: false, reason: 'none' },
-      }
-    );
+  async sampleAll(instances: readonly ActivityTarget[]): Promise<ReadonlyMap<string, ActivitySample>> {
+    this.calls.push(instances.map((i) => i.id));
+    const answer = new Map<string, ActivitySample>();
+    for (const i of instances) {
+      const sample = this.samples.get(i.id);
+      if (sample) answer.set(i.id, sample);
+    }
+    return answer;
   }
 }
 
