@@ -684,8 +684,8 @@ export class ProvisionerService {
   #placement(spec: { cpu: number; memoryGiB: number }, overhead: { cpuMilli: number; memoryBytes: number }) {
     const bound = this.d.capacity.boundInstanceIds();
     const pending = this.d.store.instances
-      .listLive()
-      .filter((i) => i.desired === 'running' && !bound.has(i.id))
+      .listPlacementCandidates()
+      .filter((i) => !bound.has(i.id))
       .map((i) => CapacitySource.requestOf(i, overhead));
     return place(this.d.capacity.free(), pending, CapacitySource.requestOf(spec, overhead));
   }

@@ -241,6 +241,20 @@ export class InstancesRepo {
   }
 
   /**
+   * Instances meant to run that may not hold a node yet (no node recorded, or not seen running): the
+   * candidates a capacity check places before a new one. Lean, because every create reads it inside its
+   * transaction: the instances already running on a node, most of them at scale, are not read at all.
+   */
+  listPlacementCandidates(): { id: string; cpu: number; memoryGiB: number }[] {
+    return this.#sql
+      .get(
+        `SELECT id, cpu, memory_gib AS memoryGiB FROM instances
+         WHERE desired = 'running' AND (node IS NULL OR phase != 'running')`,
+      )
+      .all() as { id: string; cpu: number; memoryGiB: number }[];
+  }
+
+  /**
    * Records that instances were in use at `lastActiveAt` (restarting their idle clock, voiding any idle
    * warning): only where that is later than what is stored, and only while they are meant to run — a
    * compare-and-set, so an older sample never moves the clock back. Returns how many rows changed. The caller

@@ -96,6 +96,18 @@ describe('capacity', () => {
     expect(limits.ok && limits.value.maxCpu).toBe(19);
     expect((await p.api.create(u, { name: 'fits', cpu: 19, memoryGiB: 16 })).ok).toBe(true);
   });
+
+  it('counts machines accepted but not yet on a node: concurrent creates never promise more than the nodes hold', async () => {
+    // After the test above: two nodes with a 19.7-CPU slot, one nearly full (or 'fits' still unplaced).
+    // Four 10-CPU machines at once, before any of their Pods exists: room for two.
+    const u = linkUser(p, 'URACE');
+    const results = await Promise.all(
+      ['r1', 'r2', 'r3', 'r4'].map((name) => p.api.create(u, { name, cpu: 10, memoryGiB: 8 })),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(2);
+    for (const r of results.filter((x) => !x.ok))
+      expect(!r.ok && r.error).toMatchObject({ code: 'NoCapacity' });
+  });
 });
 
 describe('crash between any two steps', () => {
