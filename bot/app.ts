@@ -95,6 +95,8 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
     receiver,
     logger,
     extendedErrorHandler: true,
+    // TiSpace keeps no per-conversation state; Bolt's default in-memory store costs work on every request.
+    convoStore: false,
     clientOptions,
   });
   const deps: BotDeps = {

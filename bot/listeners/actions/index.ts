@@ -39,17 +39,20 @@ export function actionHandlers(deps: BotDeps): [string | RegExp, Handler][] {
 export const isKnownAction = (actionId: string, known: readonly (string | RegExp)[]): boolean =>
   known.some((k) => (typeof k === 'string' ? k === actionId : k.test(actionId)));
 
+/**
+ * One Bolt listener for every block action, dispatching through the table above. Bolt runs every
+ * registered listener's matching middleware on every request; a listener per action_id made each
+ * request (commands included) pay for all of them.
+ */
 export function registerActions(app: App, deps: BotDeps): void {
-  const handlers = actionHandlers(deps);
-  for (const [id, handler] of handlers)
-    app.action<BlockAction>(
-      { type: 'block_actions', action_id: id },
-      instrument(deps.metrics, 'action', String(id), handler),
-    );
+  const table = actionHandlers(deps).map(
+    ([id, handler]) => [id, instrument(deps.metrics, 'action', String(id), handler)] as const,
+  );
   // Anything else gets a polite answer instead of Slack's timeout error.
-  const known = handlers.map(([id]) => id);
   const unknown = instrument(deps.metrics, 'action', 'unknown', unknownAction(deps));
   app.action<BlockAction>({ type: 'block_actions' }, async (args) => {
-    if (!isKnownAction(args.action.action_id, known)) await unknown(args);
+    const id = args.action.action_id;
+    const found = table.find(([k]) => (typeof k === 'string' ? k === id : k.test(id)));
+    await (found ? found[1] : unknown)(args);
   });
 }
