@@ -16,9 +16,20 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(file: string, args: string[] = [], env: Record<string, string> = {}): Child {
+/** `file` is TypeScript run through tsx, unless `compiled` (plain JavaScript on plain node, as in production). */
+export function startChild(
+  file: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  options: { compiled?: boolean } = {},
+): Child {
   const proc = fork(file, args, {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    // BENCH_CPU_PROF=<dir>: every benchmark process writes a V8 CPU profile there (to see where time goes).
+    execArgv: [
+      ...(options.compiled ? [] : ['--import', 'tsx']),
+      '--expose-gc',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

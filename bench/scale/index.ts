@@ -95,26 +95,16 @@ export function scaleRows(n: number, nodes: number, now: Date): { rows: StoredIn
 }
 
 /**
- * RSS (MiB, after GC) of a Node process that loaded TiSpace's heavy dependencies, with and without the tsx
- * loader the benchmark worker runs under (production runs compiled JS on plain node).
+ * Compiles the worker and what it imports (the provisioner among them) with the production build settings,
+ * so the memory and CPU measured are those of compiled JavaScript on plain node, as the image runs it.
  */
-export function runtimeOverhead() {
-  const script =
-    "await import('@kubernetes/client-node'); await import('@slack/bolt'); await import('better-sqlite3'); await import('pino'); globalThis.gc(); globalThis.gc(); process.stdout.write(String(process.memoryUsage().rss))";
-  const probe = (tsx: boolean) =>
-    Math.round(
-      Number(
-        execFileSync(
-          process.execPath,
-          [...(tsx ? ['--import', 'tsx'] : []), '--expose-gc', '--input-type=module', '-e', script],
-          { cwd: repoRoot, encoding: 'utf8' },
-        ),
-      ) /
-        2 ** 20,
-    );
-  const plain = probe(false);
-  const withTsx = probe(true);
-  return { plainNodeWithDepsMiB: plain, tsxWithDepsMiB: withTsx, tsxOverheadMiB: withTsx - plain };
+export function compileWorker(): string {
+  const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', path.join(here, '..', 'tsconfig.worker.json')], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  return path.join(repoRoot, '.cache', 'bench', 'dist', 'bench', 'scale', 'worker.js');
 }
 
 export async function scaleBench(o: ScaleOptions) {
@@ -206,7 +196,7 @@ export async function scaleBench(o: ScaleOptions) {
     setup.pvcsPending = last.pending;
     const setupCpu = cpuDelta(cpu0, componentCpuSeconds());
 
-    const worker = startChild(path.join(here, 'worker.ts'));
+    const worker = startChild(compileWorker(), [], {}, { compiled: true });
     try {
       const result = await worker.request<Message>(
         {
@@ -231,7 +221,6 @@ export async function scaleBench(o: ScaleOptions) {
             'Secret; PVC (dataSource the golden snapshot, but a StorageClass with no provisioner: stays Pending); Service (LoadBalancer, no NodePorts, ingress set by the benchmark); Pod (spec.nodeName set: scheduler skipped)',
         },
         setup: { ...setup, controlPlaneCpuSeconds: setupCpu },
-        runtimeOverhead: runtimeOverhead(),
         ...figures,
       };
     } finally {
