@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { PreparedStatements } from './prepared-statements.ts';
 
 export interface AuditEntry {
   id: number;
@@ -32,13 +33,14 @@ const fromRow = (r: AuditRow): AuditEntry => ({
 
 /** Append-only record of every state change: who, what, why. */
 export class AuditRepo {
-  constructor(private readonly db: Db) {}
+  readonly #sql: PreparedStatements;
+  constructor(db: Db) {
+    this.#sql = new PreparedStatements(db);
+  }
 
   record(entry: Omit<AuditEntry, 'id'>): void {
-    this.db
-      .prepare(
-        'INSERT INTO audit (at, actor, action, instance_id, reason, details) VALUES (?, ?, ?, ?, ?, ?)',
-      )
+    this.#sql
+      .get('INSERT INTO audit (at, actor, action, instance_id, reason, details) VALUES (?, ?, ?, ?, ?, ?)')
       .run(
         entry.at,
         entry.actor,
@@ -51,11 +53,11 @@ export class AuditRepo {
 
   forInstance(instanceId: string): AuditEntry[] {
     return (
-      this.db.prepare('SELECT * FROM audit WHERE instance_id = ? ORDER BY id').all(instanceId) as AuditRow[]
+      this.#sql.get('SELECT * FROM audit WHERE instance_id = ? ORDER BY id').all(instanceId) as AuditRow[]
     ).map(fromRow);
   }
 
   all(): AuditEntry[] {
-    return (this.db.prepare('SELECT * FROM audit ORDER BY id').all() as AuditRow[]).map(fromRow);
+    return (this.#sql.get('SELECT * FROM audit ORDER BY id').all() as AuditRow[]).map(fromRow);
   }
 }

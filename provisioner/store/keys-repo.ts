@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { PreparedStatements } from './prepared-statements.ts';
 
 export interface SshKey {
   id: number;
@@ -32,11 +33,14 @@ const fromRow = (r: KeyRow): SshKey => ({
 
 /** Users' registered SSH public keys (never private keys). */
 export class KeysRepo {
-  constructor(private readonly db: Db) {}
+  readonly #sql: PreparedStatements;
+  constructor(db: Db) {
+    this.#sql = new PreparedStatements(db);
+  }
 
   add(key: Omit<SshKey, 'id'>): SshKey | undefined {
-    const info = this.db
-      .prepare(
+    const info = this.#sql
+      .get(
         'INSERT INTO ssh_keys (user_id, fingerprint, type, comment, public_key, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       )
       .run(key.userId, key.fingerprint, key.type, key.comment, key.publicKey, key.createdAt);
@@ -45,11 +49,11 @@ export class KeysRepo {
 
   list(userId: string): SshKey[] {
     return (
-      this.db.prepare('SELECT * FROM ssh_keys WHERE user_id = ? ORDER BY id').all(userId) as KeyRow[]
+      this.#sql.get('SELECT * FROM ssh_keys WHERE user_id = ? ORDER BY id').all(userId) as KeyRow[]
     ).map(fromRow);
   }
 
   remove(userId: string, id: number): boolean {
-    return this.db.prepare('DELETE FROM ssh_keys WHERE user_id = ? AND id = ?').run(userId, id).changes === 1;
+    return this.#sql.get('DELETE FROM ssh_keys WHERE user_id = ? AND id = ?').run(userId, id).changes === 1;
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { PreparedStatements } from './prepared-statements.ts';
 
 export interface OAuthState {
   state: string;
@@ -24,18 +25,21 @@ interface Row {
 
 /** Server-side sign-in states: single use, expiring, bound to one Slack user. */
 export class OAuthStatesRepo {
-  constructor(private readonly db: Db) {}
+  readonly #sql: PreparedStatements;
+  constructor(db: Db) {
+    this.#sql = new PreparedStatements(db);
+  }
 
   put(s: Omit<OAuthState, 'usedAt'>): void {
-    this.db
-      .prepare(
+    this.#sql
+      .get(
         'INSERT INTO oauth_states (state, team_id, user_id, code_verifier, nonce, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
       .run(s.state, s.teamId, s.userId, s.codeVerifier, s.nonce, s.createdAt, s.expiresAt);
   }
 
   get(state: string): OAuthState | undefined {
-    const r = this.db.prepare('SELECT * FROM oauth_states WHERE state = ?').get(state) as Row | undefined;
+    const r = this.#sql.get('SELECT * FROM oauth_states WHERE state = ?').get(state) as Row | undefined;
     return (
       r && {
         state: r.state,
@@ -53,13 +57,12 @@ export class OAuthStatesRepo {
   /** Marks the state used; false if it was used already (a replay). */
   consume(state: string, now: string): boolean {
     return (
-      this.db
-        .prepare('UPDATE oauth_states SET used_at = ? WHERE state = ? AND used_at IS NULL')
-        .run(now, state).changes === 1
+      this.#sql.get('UPDATE oauth_states SET used_at = ? WHERE state = ? AND used_at IS NULL').run(now, state)
+        .changes === 1
     );
   }
 
   purgeExpired(now: string): void {
-    this.db.prepare('DELETE FROM oauth_states WHERE expires_at < ?').run(now);
+    this.#sql.get('DELETE FROM oauth_states WHERE expires_at < ?').run(now);
   }
 }

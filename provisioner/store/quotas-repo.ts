@@ -1,5 +1,6 @@
 import type { Quota } from '../config/schema.ts';
 import type { Db } from './db.ts';
+import { PreparedStatements } from './prepared-statements.ts';
 
 interface QuotaRow {
   instances: number;
@@ -10,11 +11,14 @@ interface QuotaRow {
 
 /** Admin overrides of the default per-user quota. */
 export class QuotasRepo {
-  constructor(private readonly db: Db) {}
+  readonly #sql: PreparedStatements;
+  constructor(db: Db) {
+    this.#sql = new PreparedStatements(db);
+  }
 
   get(userId: string): Quota | undefined {
-    const row = this.db
-      .prepare('SELECT instances, cpu, memory_gib, disk_gib FROM quota_overrides WHERE user_id = ?')
+    const row = this.#sql
+      .get('SELECT instances, cpu, memory_gib, disk_gib FROM quota_overrides WHERE user_id = ?')
       .get(userId) as QuotaRow | undefined;
     return (
       row && { instances: row.instances, cpu: row.cpu, memoryGiB: row.memory_gib, diskGiB: row.disk_gib }
@@ -22,8 +26,8 @@ export class QuotasRepo {
   }
 
   set(userId: string, quota: Quota, setBy: string, now: string): void {
-    this.db
-      .prepare(
+    this.#sql
+      .get(
         `INSERT INTO quota_overrides (user_id, instances, cpu, memory_gib, disk_gib, set_by, set_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(user_id) DO UPDATE SET instances = excluded.instances, cpu = excluded.cpu,

@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { PreparedStatements } from './prepared-statements.ts';
 
 export interface User {
   userId: string;
@@ -38,16 +39,19 @@ const fromRow = (r: UserRow): User => ({
 
 /** Slack users and their Google Workspace links. */
 export class UsersRepo {
-  constructor(private readonly db: Db) {}
+  readonly #sql: PreparedStatements;
+  constructor(db: Db) {
+    this.#sql = new PreparedStatements(db);
+  }
 
   get(userId: string): User | undefined {
-    const row = this.db.prepare('SELECT * FROM users WHERE user_id = ?').get(userId) as UserRow | undefined;
+    const row = this.#sql.get('SELECT * FROM users WHERE user_id = ?').get(userId) as UserRow | undefined;
     return row && fromRow(row);
   }
 
   /** Every user's time zone, for a job pass over many instances (one query instead of one per owner). */
   timeZones(): Map<string, string> {
-    const rows = this.db.prepare('SELECT user_id, tz FROM users WHERE tz IS NOT NULL').all() as {
+    const rows = this.#sql.get('SELECT user_id, tz FROM users WHERE tz IS NOT NULL').all() as {
       user_id: string;
       tz: string;
     }[];
@@ -55,15 +59,15 @@ export class UsersRepo {
   }
 
   findByEmail(email: string): User | undefined {
-    const row = this.db.prepare('SELECT * FROM users WHERE lower(email) = lower(?)').get(email) as
+    const row = this.#sql.get('SELECT * FROM users WHERE lower(email) = lower(?)').get(email) as
       | UserRow
       | undefined;
     return row && fromRow(row);
   }
 
   ensure(userId: string, teamId: string, now: string): User {
-    this.db
-      .prepare(
+    this.#sql
+      .get(
         'INSERT INTO users (user_id, team_id, created_at) VALUES (?, ?, ?) ON CONFLICT(user_id) DO NOTHING',
       )
       .run(userId, teamId, now);
@@ -76,21 +80,21 @@ export class UsersRepo {
   ): void {
     this.ensure(userId, link.teamId, link.linkedAt);
     // A Google account links to one Slack user: a re-link elsewhere moves it.
-    this.db
-      .prepare(
+    this.#sql
+      .get(
         'UPDATE users SET google_sub = NULL, email = NULL, linked_at = NULL, link_expires_at = NULL WHERE google_sub = ? AND user_id != ?',
       )
       .run(link.googleSub, userId);
-    this.db
-      .prepare(
+    this.#sql
+      .get(
         'UPDATE users SET team_id = ?, google_sub = ?, email = ?, linked_at = ?, link_expires_at = ? WHERE user_id = ?',
       )
       .run(link.teamId, link.googleSub, link.email, link.linkedAt, link.expiresAt, userId);
   }
 
   unlink(userId: string): void {
-    this.db
-      .prepare(
+    this.#sql
+      .get(
         'UPDATE users SET google_sub = NULL, email = NULL, linked_at = NULL, link_expires_at = NULL WHERE user_id = ?',
       )
       .run(userId);
@@ -98,19 +102,19 @@ export class UsersRepo {
 
   deactivate(userId: string, reason: string, now: string): void {
     this.ensure(userId, '', now);
-    this.db
-      .prepare(
+    this.#sql
+      .get(
         'UPDATE users SET deactivated_at = COALESCE(deactivated_at, ?), deactivated_reason = ? WHERE user_id = ?',
       )
       .run(now, reason, userId);
   }
 
   setTimeZone(userId: string, tz: string): void {
-    this.db.prepare('UPDATE users SET tz = ? WHERE user_id = ?').run(tz, userId);
+    this.#sql.get('UPDATE users SET tz = ? WHERE user_id = ?').run(tz, userId);
   }
 
   listLinked(): User[] {
-    return (this.db.prepare('SELECT * FROM users WHERE google_sub IS NOT NULL').all() as UserRow[]).map(
+    return (this.#sql.get('SELECT * FROM users WHERE google_sub IS NOT NULL').all() as UserRow[]).map(
       fromRow,
     );
   }
