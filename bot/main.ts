@@ -50,7 +50,11 @@ async function main(): Promise<void> {
     });
 
   // Scheduled jobs (reminders, expiry, idle, retention); one leader among replicas via a Lease.
-  const jobs = Jobs.forProvisioner(provisioner, { kubeConfig, log: log.child({ component: 'jobs' }) });
+  const jobs = Jobs.forProvisioner(provisioner, {
+    // The provisioner's keep-alive connection pool, shared.
+    kubeConfig: provisioner.kubeConfig,
+    log: log.child({ component: 'jobs' }),
+  });
 
   const bot = createTiSpaceApp({
     provisioner,

@@ -5,6 +5,7 @@ import { CapacitySource } from './capacity-source.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { TiSpaceConfig } from './config/schema.ts';
 import { type KubeActions, kubeActions } from './kube/actions.ts';
+import { type KeepAliveKubeConfig, keepAliveKubeConfig } from './kube/keep-alive-kube-config.ts';
 import { World } from './kube/world.ts';
 import { type Notifier, silentNotifier } from './notifier.ts';
 import { Reconciler, type ReconcilerOptions } from './reconciler/reconciler.ts';
@@ -34,12 +35,19 @@ export class Provisioner {
   readonly reconciler: Reconciler;
   readonly kube: KubeActions;
   readonly clock: Clock;
+  /**
+   * The KubeConfig every API client of the provisioner uses: options.kubeConfig with one keep-alive
+   * connection pool. Hand it to anything else that talks to the cluster (jobs) to share the pool.
+   */
+  readonly kubeConfig: KeepAliveKubeConfig;
   #notifier: Notifier;
   readonly #options: ProvisionerOptions;
 
   constructor(options: ProvisionerOptions) {
     this.#options = options;
-    const { config, kubeConfig, log } = options;
+    const { config, log } = options;
+    const kubeConfig = keepAliveKubeConfig(options.kubeConfig);
+    this.kubeConfig = kubeConfig;
     this.clock = options.clock ?? systemClock;
     this.store = typeof options.store === 'string' ? Store.open(options.store) : options.store;
     this.kube = options.kube ?? kubeActions(kubeConfig);
@@ -104,6 +112,7 @@ export class Provisioner {
   async stop(): Promise<void> {
     await this.reconciler.stop();
     await this.world.stop();
+    this.kubeConfig.closeIdle();
   }
 
   /** Ready when the store answers and every watch has synced. */
@@ -123,7 +132,7 @@ export class Provisioner {
     const report = await adopt({
       config: this.config,
       store: this.store,
-      kubeConfig: this.#options.kubeConfig,
+      kubeConfig: this.kubeConfig,
       clock: this.clock,
     });
     this.reconciler.resync();

@@ -5,7 +5,6 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  ListWatch,
   type ObjectCache,
   type V1Node,
   type V1PersistentVolumeClaim,
@@ -16,6 +15,8 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { MANAGED_SELECTOR } from '../domain/labels.ts';
+import { stripNode, stripPod, stripPvc, stripSecret, stripService, stripSnapshot } from './strip.ts';
+import { type ListPage, type Strip, strippedListWatch } from './stripped-list-watch.ts';
 
 export interface VolumeSnapshot extends KubernetesObject {
   spec?: {
@@ -46,6 +47,7 @@ export interface WorldOptions {
 /**
  * The reconciler's view of the cluster: list+watch caches (informers), so steady-state reconciles
  * make no GETs. A watch that dies is restarted with backoff; 410 Gone relists (client-node does that).
+ * The caches hold stripped objects (strip.ts): only the fields TiSpace reads; lists come in pages.
  */
 export class World {
   readonly pods: Cache<V1Pod>;
@@ -67,44 +69,51 @@ export class World {
     const make = <T extends KubernetesObject>(
       kind: string,
       path: string,
-      list: () => Promise<KubernetesListObject<T>>,
+      strip: Strip<T>,
+      list: (page: ListPage) => Promise<KubernetesListObject<T>>,
       labelSelector?: string,
     ): Cache<T> => {
-      const informer = new ListWatch<T>(path, watch, list, false, labelSelector);
+      const informer = strippedListWatch<T>({ path, watch, list, strip, labelSelector });
       this.#all.push({ kind, informer: informer as unknown as Cache<KubernetesObject> });
       return informer;
     };
-    // Pods: cluster-wide, because capacity counts every Pod on the dev-pool nodes.
-    this.pods = make('Pod', '/api/v1/pods', () => core.listPodForAllNamespaces());
-    this.nodes = make('Node', '/api/v1/nodes', () => core.listNode());
+    // Pods: cluster-wide, because capacity counts every Pod on the dev-pool nodes; other Pods keep little.
+    this.pods = make('Pod', '/api/v1/pods', stripPod, (page) => core.listPodForAllNamespaces(page));
+    this.nodes = make('Node', '/api/v1/nodes', stripNode, (page) => core.listNode(page));
     this.pvcs = make(
       'PersistentVolumeClaim',
       `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
-      () => core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+      stripPvc,
+      (page) =>
+        core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: MANAGED_SELECTOR, ...page }),
       MANAGED_SELECTOR,
     );
     this.services = make(
       'Service',
       `/api/v1/namespaces/${ns}/services`,
-      () => core.listNamespacedService({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+      stripService,
+      (page) => core.listNamespacedService({ namespace: ns, labelSelector: MANAGED_SELECTOR, ...page }),
       MANAGED_SELECTOR,
     );
     this.secrets = make(
       'Secret',
       `/api/v1/namespaces/${ns}/secrets`,
-      () => core.listNamespacedSecret({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+      stripSecret,
+      (page) => core.listNamespacedSecret({ namespace: ns, labelSelector: MANAGED_SELECTOR, ...page }),
       MANAGED_SELECTOR,
     );
     // All snapshots of the namespace: golden images are not ours, but we must see whether they are ready.
     this.snapshots = make(
       'VolumeSnapshot',
       `/apis/snapshot.storage.k8s.io/v1/namespaces/${ns}/volumesnapshots`,
-      () =>
+      stripSnapshot,
+      (page) =>
         custom.listNamespacedCustomObject({
           group: 'snapshot.storage.k8s.io',
           version: 'v1',
           namespace: ns,
           plural: 'volumesnapshots',
+          ...page,
         }) as Promise<KubernetesListObject<VolumeSnapshot>>,
     );
   }
