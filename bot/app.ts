@@ -12,6 +12,7 @@ import type { JobsPort } from './jobs-port.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { registerCommands } from './listeners/commands/index.ts';
 import { registerEvents } from './listeners/events/index.ts';
+import { FollowUps } from './listeners/follow-ups.ts';
 import { registerViews } from './listeners/views/index.ts';
 import { type BotMetrics, createMetrics } from './metrics.ts';
 import { SlackNotifier } from './notifier/slack-notifier.ts';
@@ -46,6 +47,8 @@ export interface TiSpaceAppOptions {
   jobs?: JobsPort;
   clock?: Clock;
   metrics?: BotMetrics;
+  /** Scheduling of listeners' work after acks; default: a backlog of 1000. */
+  followUps?: FollowUps;
 }
 
 export interface TiSpaceApp {
@@ -107,6 +110,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
     clock: options.clock ?? systemClock,
     log,
     metrics,
+    followUps: options.followUps ?? new FollowUps(),
   };
   registerCommands(app, deps);
   registerActions(app, deps);

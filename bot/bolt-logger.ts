@@ -14,8 +14,10 @@ export function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   return {
-    debug: (...msg) => child.debug(text(msg)),
-    info: (...msg) => child.info(text(msg)),
+    // Formatting (JSON of payloads) only when the level is on: Bolt and the Web API client call debug()
+    // several times per request.
+    debug: (...msg) => child.isLevelEnabled('debug') && child.debug(text(msg)),
+    info: (...msg) => child.isLevelEnabled('info') && child.info(text(msg)),
     warn: (...msg) => child.warn(text(msg)),
     error: (...msg) => child.error(text(msg)),
     setLevel: (l) => {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock, ProvisionerService } from '../provisioner/api.ts';
 import type { GoogleLinkPort } from './identity-port.ts';
 import type { JobsPort } from './jobs-port.ts';
+import type { FollowUps } from './listeners/follow-ups.ts';
 import type { BotMetrics } from './metrics.ts';
 import type { SlackNotifier } from './notifier/slack-notifier.ts';
 
@@ -16,4 +17,6 @@ export interface BotDeps {
   clock: Clock;
   log: Logger;
   metrics: BotMetrics;
+  /** Runs listeners' work after acknowledgements (listeners/follow-ups.ts). */
+  followUps: FollowUps;
 }

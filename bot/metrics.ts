@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The bot's Prometheus metrics, on a registry of its own (served at GET /metrics). */
 export interface BotMetrics {
@@ -11,6 +11,8 @@ export interface BotMetrics {
   slackErrors: Counter<'method' | 'error'>;
   /** Notifier deliveries by kind (phase, notice kind, admin) and outcome. */
   notifications: Counter<'kind' | 'outcome'>;
+  /** Acknowledged requests whose work waits for its turn (see listeners/follow-ups.ts). */
+  followUpBacklog: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMetrics {
@@ -41,6 +43,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
       name: 'tispace_notifications_total',
       help: 'Notifications delivered or failed',
       labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    followUpBacklog: new Gauge({
+      name: 'tispace_slack_follow_up_backlog',
+      help: 'Acknowledged Slack requests whose work is waiting for its turn',
       registers: [registry],
     }),
   };

@@ -1,5 +1,6 @@
 // Child process: the load generator (autocannon).
 // Every request is signed on its way out with a fresh timestamp, with its own response_url and trigger_id.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { ACTIONS, CALLBACKS, COMMAND } from '../../bot/constants.ts';
 import { signSlackRequest, slashCommandBody } from '../../test/fakes/slack/sign.ts';
@@ -48,8 +49,13 @@ function actionBody(user: string): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** The load generator's own event-loop delay: when it is late, every latency it measures is inflated. */
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+
 async function run(m: Message): Promise<Message> {
   const kind = m.kind as Kind;
+  loopDelay.reset();
   // One fresh response_url per request (minted by the fake Slack; user i % users, as below).
   const responseUrls = m.responseUrls as string[];
   let n = 0;
@@ -93,6 +99,10 @@ async function run(m: Message): Promise<Message> {
     timeouts: result.timeouts,
     wallS,
     sent: n,
+    loadLoopDelayMs: {
+      p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+      max: Math.round(loopDelay.max / 1e4) / 100,
+    },
   };
 }
 

@@ -46,10 +46,10 @@ export const isKnownAction = (actionId: string, known: readonly (string | RegExp
  */
 export function registerActions(app: App, deps: BotDeps): void {
   const table = actionHandlers(deps).map(
-    ([id, handler]) => [id, instrument(deps.metrics, 'action', String(id), handler)] as const,
+    ([id, handler]) => [id, instrument(deps, 'action', String(id), handler)] as const,
   );
   // Anything else gets a polite answer instead of Slack's timeout error.
-  const unknown = instrument(deps.metrics, 'action', 'unknown', unknownAction(deps));
+  const unknown = instrument(deps, 'action', 'unknown', unknownAction(deps));
   app.action<BlockAction>({ type: 'block_actions' }, async (args) => {
     const id = args.action.action_id;
     const found = table.find(([k]) => (typeof k === 'string' ? k === id : k.test(id)));

@@ -10,5 +10,5 @@ export const commandIds = [COMMAND] as const;
 export function registerCommands(app: App, deps: BotDeps): void {
   const handlers = { [COMMAND]: tispaceCommand(deps) } satisfies Record<(typeof commandIds)[number], unknown>;
   for (const [id, handler] of Object.entries(handlers))
-    app.command(id, instrument(deps.metrics, 'command', id, handler));
+    app.command(id, instrument(deps, 'command', id, handler));
 }

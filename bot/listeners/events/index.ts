@@ -9,9 +9,6 @@ import { userChange } from './user-change.ts';
 export const eventIds = [EVENTS.appHomeOpened, EVENTS.userChange] as const;
 
 export function registerEvents(app: App, deps: BotDeps): void {
-  app.event(
-    EVENTS.appHomeOpened,
-    instrument(deps.metrics, 'event', EVENTS.appHomeOpened, appHomeOpened(deps)),
-  );
-  app.event(EVENTS.userChange, instrument(deps.metrics, 'event', EVENTS.userChange, userChange(deps)));
+  app.event(EVENTS.appHomeOpened, instrument(deps, 'event', EVENTS.appHomeOpened, appHomeOpened(deps)));
+  app.event(EVENTS.userChange, instrument(deps, 'event', EVENTS.userChange, userChange(deps)));
 }

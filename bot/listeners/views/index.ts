@@ -13,5 +13,5 @@ export function registerViews(app: App, deps: BotDeps): void {
     unknown
   >;
   for (const [id, handler] of Object.entries(handlers))
-    app.view({ callback_id: id, type: 'view_submission' }, instrument(deps.metrics, 'view', id, handler));
+    app.view({ callback_id: id, type: 'view_submission' }, instrument(deps, 'view', id, handler));
 }
