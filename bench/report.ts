@@ -178,7 +178,7 @@ export function renderTable(results: Record<string, unknown>): string {
           ],
           [
             'idle job (metrics.k8s.io activity source)',
-            `${ms(scale.jobs.idleMetricsApi.wallMs)}, ${scale.jobs.idleMetricsApi.http.get} GETs`,
+            `${ms(scale.jobs.idleMetricsApi.wallMs)}, ${scale.jobs.idleMetricsApi.http.list} list, ${scale.jobs.idleMetricsApi.http.get} GETs (no metrics-server here: 404)`,
           ],
         ],
       ),

@@ -261,7 +261,7 @@ async function run(m: Message): Promise<Message> {
     service: p.api,
     notifier,
     log,
-    activity: new MetricsActivitySource({ kubeConfig: kc, namespace, pods: p.world.pods }),
+    activity: new MetricsActivitySource({ kubeConfig: p.kubeConfig, namespace, pods: p.world.pods }),
   });
   const jobs = {
     reminders: { first: await jobRun(synthetic, 'reminders'), second: await jobRun(synthetic, 'reminders') },
