@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../provisioner/config/load.ts';
-import type { Instance } from '../../../provisioner/domain/instance.ts';
 import { buildPod, buildPvc, buildSecret, buildService } from '../../../provisioner/kube/builders.ts';
-import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
-
-const config = (() => {
-  const r = parseConfig({ namespace: 'tispace' });
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-})();
-const image = config.images[0]!;
-const instance: Instance = newInstanceRow({
-  id: 'web1-k3f9x',
-  name: 'web1',
-  ownerId: 'U123',
-  ownerEmail: 'ana@corp.com',
-  image: image.name,
-  cpu: 4,
-  memoryGiB: 16,
-  diskGiB: 100,
-  loginUser: 'ubuntu',
-  createdAt: '2026-01-05T09:00:00.000Z',
-  leaseEndsAt: '2026-01-12T09:00:00.000Z',
-});
+import { config, image, instance } from './fixtures.ts';
 
 describe('object builders', () => {
   it('builds a Guaranteed-QoS Kata Pod on the root disk, with no service-account token', () => {

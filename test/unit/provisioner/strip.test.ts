@@ -10,8 +10,6 @@ import type {
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { freePerNode, podRequests } from '../../../provisioner/capacity.ts';
-import { parseConfig } from '../../../provisioner/config/load.ts';
-import type { Instance } from '../../../provisioner/domain/instance.ts';
 import { INSTANCE_LABEL, isManaged, isManagedInstanceObject } from '../../../provisioner/domain/labels.ts';
 import { buildPod, buildPvc, buildSecret, buildService } from '../../../provisioner/kube/builders.ts';
 import {
@@ -30,27 +28,8 @@ import {
   scheduledCondition,
   sshEndpoint,
 } from '../../../provisioner/reconciler/observe.ts';
-import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
+import { config, image, instance } from './fixtures.ts';
 
-const config = (() => {
-  const r = parseConfig({ namespace: 'tispace' });
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-})();
-const image = config.images[0]!;
-const instance: Instance = newInstanceRow({
-  id: 'web1-k3f9x',
-  name: 'web1',
-  ownerId: 'U123',
-  ownerEmail: 'ana@corp.com',
-  image: image.name,
-  cpu: 4,
-  memoryGiB: 16,
-  diskGiB: 100,
-  loginUser: 'ubuntu',
-  createdAt: '2026-01-05T09:00:00.000Z',
-  leaseEndsAt: '2026-01-12T09:00:00.000Z',
-});
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const T = '2026-01-05T09:00:00Z';
 
