@@ -47,7 +47,7 @@ export interface TiSpaceAppOptions {
   jobs?: JobsPort;
   clock?: Clock;
   metrics?: BotMetrics;
-  /** Scheduling of listeners' work after acks; default: a backlog of 1000. */
+  /** Scheduling of listeners' work after acks; default: a backlog of 256. */
   followUps?: FollowUps;
 }
 

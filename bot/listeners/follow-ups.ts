@@ -7,7 +7,10 @@
  * slot before they are acknowledged, so an overload shows as slower acks rather than unbounded memory.
  */
 export interface FollowUpsOptions {
-  /** Follow-ups allowed to wait before acknowledgements slow down. Default 1000 (~0.5 s of work). */
+  /**
+   * Follow-ups allowed to wait before acknowledgements slow down. Default 256: a burst from a few hundred
+   * connections is acknowledged at once, and under overload little is held in memory (and in GC).
+   */
   maxBacklog?: number;
 }
 
@@ -18,7 +21,7 @@ export class FollowUps {
   #scheduled = false;
 
   constructor(options: FollowUpsOptions = {}) {
-    this.#maxBacklog = options.maxBacklog ?? 1000;
+    this.#maxBacklog = options.maxBacklog ?? 256;
   }
 
   /** Follow-ups waiting for their turn. */
