@@ -1,7 +1,7 @@
 // The local control plane for benchmarks: started if it is not up and left as it was found (the same
 // bookkeeping as the integration tests' global setup), plus namespaces, the golden image and extra KWOK
 // nodes that are always removed afterwards.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -11,8 +11,10 @@ import {
   type V1Taint,
   type V1Toleration,
 } from '@kubernetes/client-node';
-import { startControlPlane, stopControlPlane, withClusterLock } from '../../test/cluster/control-plane.ts';
-import { users } from '../../test/cluster/lock.ts';
+import {
+  acquireControlPlane as acquireControlPlaneFor,
+  type ControlPlaneLease,
+} from '../../test/cluster/lease.ts';
 import { statePaths } from '../../test/cluster/paths.ts';
 import { groupMembers } from '../../test/cluster/processes.ts';
 import { kwokNode } from '../../test/cluster/seed.ts';
@@ -22,44 +24,15 @@ export const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-export interface ControlPlaneLease {
-  kubeconfig: string;
-  started: boolean;
-  release(): Promise<void>;
-}
-
 /**
- * Brings the control plane up (reusing a running one) and registers this process as a user of it. release()
- * stops it only if nobody else uses it and it was started by a run (this one or a test run) — never one
- * started with `npm run cluster -- up`.
+ * Brings the control plane up (reusing a running one) and registers this process as a user of it, with the
+ * integration tests' bookkeeping (test/cluster/lease.ts): release() stops it only if nobody else uses it
+ * and a run started it — never one started with `npm run cluster -- up`.
  */
 export async function acquireControlPlane(): Promise<ControlPlaneLease> {
-  const result = await withClusterLock(async () => {
-    const r = await startControlPlane(log);
-    if (r.started) writeFileSync(statePaths.stopWhenIdle, `${process.pid}\n`);
-    users.add(statePaths.users);
-    return r;
-  }, log);
-  log(`[bench] ${result.started ? 'started' : 'reusing'} the local control plane (${result.kubeconfig})`);
-  let released = false;
-  return {
-    ...result,
-    async release() {
-      if (released) return;
-      released = true;
-      await withClusterLock(async () => {
-        users.remove(statePaths.users);
-        if (!existsSync(statePaths.stopWhenIdle)) return;
-        const others = users.alive(statePaths.users);
-        if (others.length > 0) {
-          log(`[bench] leaving the control plane up for ${others.join(', ')}`);
-          return;
-        }
-        await stopControlPlane(log);
-        rmSync(statePaths.stopWhenIdle, { force: true });
-      }, log);
-    },
-  };
+  const lease = await acquireControlPlaneFor(log);
+  log(`[bench] ${lease.started ? 'started' : 'reusing'} the local control plane (${lease.kubeconfig})`);
+  return lease;
 }
 
 export function loadKubeConfig(file: string): KubeConfig {

@@ -5,11 +5,8 @@
 //
 // Teardown stops the control plane only if a test run started it, and only once no other test run is
 // still using it (the last one out stops it); one started with `npm run cluster -- up` stays up.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { startControlPlane, stopControlPlane, withClusterLock } from './control-plane.ts';
-import { users } from './lock.ts';
-import { statePaths } from './paths.ts';
+import { acquireControlPlane } from './lease.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,27 +18,10 @@ declare module 'vitest' {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const result = await withClusterLock(async () => {
-    const r = await startControlPlane(log);
-    if (r.started) writeFileSync(statePaths.stopWhenIdle, `${process.pid}\n`);
-    users.add(statePaths.users);
-    return r;
-  }, log);
+  const lease = await acquireControlPlane(log);
   log(
-    `[cluster] ${result.started ? 'started' : 'reusing'} local control plane; kubeconfig ${result.kubeconfig}`,
+    `[cluster] ${lease.started ? 'started' : 'reusing'} local control plane; kubeconfig ${lease.kubeconfig}`,
   );
-  project.provide('kubeconfig', result.kubeconfig);
-  return async () => {
-    await withClusterLock(async () => {
-      users.remove(statePaths.users);
-      const others = users.alive(statePaths.users);
-      if (!existsSync(statePaths.stopWhenIdle)) return;
-      if (others.length > 0) {
-        log(`[cluster] leaving the control plane up for test runs ${others.join(', ')}`);
-        return;
-      }
-      await stopControlPlane(log);
-      rmSync(statePaths.stopWhenIdle, { force: true });
-    }, log);
-  };
+  project.provide('kubeconfig', lease.kubeconfig);
+  return () => lease.release();
 }
