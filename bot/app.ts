@@ -110,7 +110,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
     clock: options.clock ?? systemClock,
     log,
     metrics,
-    followUps: options.followUps ?? new FollowUps(),
+    followUps: options.followUps ?? new FollowUps({ onBacklog: (n) => metrics.followUpBacklog.set(n) }),
   };
   registerCommands(app, deps);
   registerActions(app, deps);

@@ -12,16 +12,20 @@ export interface FollowUpsOptions {
    * connections is acknowledged at once, and under overload little is held in memory (and in GC).
    */
   maxBacklog?: number;
+  /** Called with the backlog each time it changes (the bot exports it as a gauge). */
+  onBacklog?: (backlog: number) => void;
 }
 
 export class FollowUps {
   readonly #maxBacklog: number;
+  readonly #onBacklog: (backlog: number) => void;
   readonly #turns: (() => void)[] = [];
   readonly #slots: (() => void)[] = [];
   #scheduled = false;
 
   constructor(options: FollowUpsOptions = {}) {
     this.#maxBacklog = options.maxBacklog ?? 256;
+    this.#onBacklog = options.onBacklog ?? (() => {});
   }
 
   /** Follow-ups waiting for their turn. */
@@ -39,6 +43,7 @@ export class FollowUps {
   turn(): Promise<void> {
     return new Promise((resolve) => {
       this.#turns.push(resolve);
+      this.#onBacklog(this.#turns.length);
       this.#schedule();
     });
   }
@@ -54,6 +59,7 @@ export class FollowUps {
   readonly #next = (): void => {
     this.#scheduled = false;
     const resolve = this.#turns.shift();
+    this.#onBacklog(this.#turns.length);
     resolve?.();
     if (this.#turns.length < this.#maxBacklog) this.#slots.shift()?.();
     if (this.#turns.length > 0) this.#schedule();

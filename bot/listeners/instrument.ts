@@ -24,7 +24,6 @@ export function instrument<A extends WithAck>(
         await followUps.admit();
         metrics.ackSeconds.observe({ kind }, (performance.now() - started) / 1000);
         await ack(...a);
-        metrics.followUpBacklog.set(followUps.backlog + 1);
         await followUps.turn();
       }) as A['ack'];
       args = { ...args, ack: timed };

@@ -81,8 +81,9 @@ describe('follow-ups', () => {
     expect(workBeforeLastAck(log)).toBeGreaterThan(5);
   });
 
-  it('runs follow-ups in arrival order', async () => {
-    const followUps = new FollowUps();
+  it('runs follow-ups in arrival order, reporting the backlog down to zero', async () => {
+    const reported: number[] = [];
+    const followUps = new FollowUps({ onBacklog: (n) => reported.push(n) });
     const order: number[] = [];
     const all = [1, 2, 3].map(async (n) => {
       await followUps.turn();
@@ -92,6 +93,7 @@ describe('follow-ups', () => {
     await Promise.all(all);
     expect(order).toEqual([1, 2, 3]);
     expect(followUps.backlog).toBe(0);
+    expect(reported).toEqual([1, 2, 3, 2, 1, 0]);
   });
 
   it('holds new acknowledgements while the backlog is full, and lets them go as it drains', async () => {
