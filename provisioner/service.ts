@@ -681,13 +681,17 @@ export class ProvisionerService {
     return { quota, used, left: remaining(quota, used) };
   }
 
-  #placement(spec: { cpu: number; memoryGiB: number }, overhead: { cpuMilli: number; memoryBytes: number }) {
+  #placement(
+    spec: { cpu: number; memoryGiB: number },
+    overhead: { cpuMilli: number; memoryBytes: number },
+    free = this.d.capacity.free(),
+  ) {
     const bound = this.d.capacity.boundInstanceIds();
     const pending = this.d.store.instances
       .listPlacementCandidates()
       .filter((i) => !bound.has(i.id))
       .map((i) => CapacitySource.requestOf(i, overhead));
-    return place(this.d.capacity.free(), pending, CapacitySource.requestOf(spec, overhead));
+    return place(free, pending, CapacitySource.requestOf(spec, overhead));
   }
 
   #capacityProblem(
@@ -697,7 +701,8 @@ export class ProvisionerService {
     const free = this.d.capacity.free();
     if (free.length === 0)
       return 'no development node is available right now; try again later or ask an admin';
-    const result = this.#placement(spec, overhead);
+    // free() walks every Pod in the cache: computed once per decision.
+    const result = this.#placement(spec, overhead, free);
     if (result.fits) return undefined;
     const biggest = [...free].sort((a, b) => b.allocatable.cpuMilli - a.allocatable.cpuMilli)[0]!;
     const need = CapacitySource.requestOf(spec, overhead);
