@@ -89,9 +89,13 @@ export type Env = z.output<typeof envSchema>;
 export interface GoogleSettings {
   clientId: string;
   clientSecret: string;
+  /** GOOGLE_ALLOWED_DOMAINS: the ID token's hd must equal one of these exactly. */
   allowedDomains: string[];
+  /** PUBLIC_URL: where the browser reaches TiSpace (the sign-in routes are under it). */
   publicUrl: string;
+  /** TISPACE_SECRET: signs the state tickets. */
   secret: string;
+  /** GOOGLE_AUTH_URL / GOOGLE_TOKEN_URL / GOOGLE_CERTS_URL: replace Google's endpoints (tests, proxies). */
   endpoints?: { authUrl?: string; tokenUrl?: string; certsUrl?: string };
 }
 

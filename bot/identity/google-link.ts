@@ -19,6 +19,7 @@ import type { WebClient } from '@slack/web-api';
 import { CodeChallengeMethod, type LoginTicket, OAuth2Client } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { Clock, ProvisionerService } from '../../provisioner/api.ts';
+import type { GoogleSettings } from '../config/env.ts';
 import {
   checkGoogleClaims,
   describeVerifyError,
@@ -33,20 +34,10 @@ import { mintTicket, SIGN_IN_TTL_MS, stateKey, type TicketProblem, verifyTicket 
 export const START_PATH = '/auth/google/start';
 export const CALLBACK_PATH = '/auth/google/callback';
 
-export interface GoogleLinkOptions {
+export interface GoogleLinkOptions extends GoogleSettings {
   provisioner: ProvisionerService;
   /** users.info (profile email; needs users:read.email), conversations.open + chat.postMessage (DM). */
   slack: WebClient;
-  clientId: string;
-  clientSecret: string;
-  /** GOOGLE_ALLOWED_DOMAINS: the ID token's hd must equal one of these exactly. */
-  allowedDomains: string[];
-  /** PUBLIC_URL: where the browser reaches TiSpace (the routes below are under it). */
-  publicUrl: string;
-  /** TISPACE_SECRET: signs the state tickets. */
-  secret: string;
-  /** GOOGLE_AUTH_URL / GOOGLE_TOKEN_URL / GOOGLE_CERTS_URL: replace Google's endpoints (tests, proxies). */
-  endpoints?: { authUrl?: string; tokenUrl?: string; certsUrl?: string };
   clock: Clock;
   log: Logger;
 }
