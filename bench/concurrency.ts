@@ -13,7 +13,15 @@ import { Provisioner } from '../provisioner/api.ts';
 import { startFakeSlack } from '../test/fakes/slack/fake-slack.ts';
 import { postInteraction } from '../test/fakes/slack/sign.ts';
 import { createNamespace, deleteNamespace, loadKubeConfig, log, publishGoldenImage } from './lib/cluster.ts';
-import { BOT_TOKEN, benchConfig, benchEmail, benchUser, SIGNING_SECRET, TEAM } from './lib/config.ts';
+import {
+  BOT_TOKEN,
+  benchConfig,
+  benchEmail,
+  benchUser,
+  linkBenchUsers,
+  SIGNING_SECRET,
+  TEAM,
+} from './lib/config.ts';
 import { countRequests, diffCounts } from './lib/kube-counter.ts';
 import { latency, round, until } from './lib/stats.ts';
 import { createFormValues, viewSubmission } from './provision.ts';
@@ -70,11 +78,7 @@ export async function concurrencyBench(o: ConcurrencyOptions) {
     const { port } = await bot.start();
     stopBot = () => bot.stop();
     const url = `http://127.0.0.1:${port}/slack/events`;
-    for (let i = 0; i < usersN; i++)
-      p.api.linkIdentity(
-        { userId: benchUser(i), teamId: TEAM },
-        { googleSub: `sub-${i}`, email: benchEmail(i) },
-      );
+    linkBenchUsers(p.api, usersN);
 
     // Every body signed up front (fresh timestamps), then all posted at once.
     const requests = Array.from({ length: total }, (_, n) => {

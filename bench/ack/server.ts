@@ -10,7 +10,7 @@ import { createLogger } from '../../bot/logger.ts';
 import { Provisioner } from '../../provisioner/api.ts';
 import { type Message, serveParent } from '../lib/child.ts';
 import { loadKubeConfig } from '../lib/cluster.ts';
-import { BOT_TOKEN, benchConfig, benchEmail, benchUser, IMAGE, SIGNING_SECRET, TEAM } from '../lib/config.ts';
+import { BOT_TOKEN, benchConfig, IMAGE, linkBenchUsers, SIGNING_SECRET } from '../lib/config.ts';
 import { sleep, until } from '../lib/stats.ts';
 
 let stopAll: () => Promise<void> = async () => {};
@@ -74,10 +74,8 @@ async function startTiSpace(m: Message): Promise<number> {
   await provisioner.start();
   await until(() => (provisioner.world.synced ? true : undefined), 'informers synced', 60_000);
   // Every user is linked; some own machines, so `list` and the Home tab have something to render.
-  const users = Number(m.users);
-  for (let i = 0; i < users; i++) {
-    const actor = { userId: benchUser(i), teamId: TEAM };
-    provisioner.api.linkIdentity(actor, { googleSub: `sub-${i}`, email: benchEmail(i) });
+  const actors = linkBenchUsers(provisioner.api, Number(m.users));
+  for (const [i, actor] of actors.entries()) {
     if (i < Number(m.owners)) {
       for (const name of ['web', 'db']) {
         const r = await provisioner.api.create(actor, {
