@@ -16,7 +16,16 @@ import { type KubeActions, kubeActions } from '../provisioner/kube/actions.ts';
 import { startFakeSlack } from '../test/fakes/slack/fake-slack.ts';
 import { postInteraction } from '../test/fakes/slack/sign.ts';
 import { createNamespace, deleteNamespace, loadKubeConfig, log, publishGoldenImage } from './lib/cluster.ts';
-import { BOT_TOKEN, benchConfig, benchEmail, benchUser, IMAGE, SIGNING_SECRET, TEAM } from './lib/config.ts';
+import {
+  BOT_TOKEN,
+  benchConfig,
+  benchEmail,
+  benchUser,
+  IMAGE,
+  linkBenchUsers,
+  SIGNING_SECRET,
+  TEAM,
+} from './lib/config.ts';
 import { countRequests, diffCounts } from './lib/kube-counter.ts';
 import { latency, round, until } from './lib/stats.ts';
 
@@ -180,11 +189,7 @@ export async function provisionBench(o: ProvisionOptions) {
     const { port } = await bot.start();
     stopBot = () => bot.stop();
     const url = `http://127.0.0.1:${port}/slack/events`;
-    for (let i = 0; i < samples; i++)
-      p.api.linkIdentity(
-        { userId: benchUser(i), teamId: TEAM },
-        { googleSub: `sub-${i}`, email: benchEmail(i) },
-      );
+    linkBenchUsers(p.api, samples);
 
     // An independent watch on the namespace's Pods: when did each Pod turn Ready?
     const watchKc = loadKubeConfig(o.kubeconfig);
@@ -202,12 +207,14 @@ export async function provisionBench(o: ProvisionOptions) {
     for (let i = 0; i < samples; i++) {
       const user = benchUser(i);
       const name = `p${i}`;
+      // The name as a word: 'p2' must not match inside another machine's id (e.g. 'p0-k3p2x').
+      const named = new RegExp(`\\b${name}\\b`);
       const chatUpdated = fake
         .waitFor(
           (c) =>
             c.method === 'chat.update' &&
             JSON.stringify(c.args).includes('ssh -p') &&
-            JSON.stringify(c.args).includes(name),
+            named.test(JSON.stringify(c.args)),
           120_000,
         )
         .then(() => performance.now());
