@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing (as root, with apt-get):
-# a C toolchain for better-sqlite3's native build and the cri-o patch check, and libseccomp for cri-o.
+# a C toolchain for better-sqlite3's native build, plus every list named ci-packages.txt in the tree
+# (crio/, images/, test/cluster/…): each part of the project declares what it needs beside itself.
 # Go (>= 1.26) must already be installed: Debian's is too old, and the control plane is compiled with it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(python3 make g++ openssl $(grep -v '^#' "$here/crio/ci-packages.txt"))
+lists=$(find "$here" -maxdepth 3 -name ci-packages.txt -not -path '*/node_modules/*' | sort)
+# shellcheck disable=SC2046,SC2086
+packages=(python3 make g++ openssl $(cat $lists | sed 's/#.*//'))
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
