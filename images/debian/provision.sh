@@ -148,8 +148,10 @@ EOF
 if mountpoint -q /tispace/rootfs; then
   msg="TISPACE: REFUSING TO BOOT: /tispace/rootfs is a mount point, so this machine is running on its container image instead of its own disk (the node's cri-o lacks TiSpace's rootfs patch, see crio/). Nothing written here would be kept; stopping."
   echo "$msg" >&2
-  # The Pod's log is PID 1's output; a console exists only on some runtimes.
-  for out in /proc/1/fd/1 /dev/console; do
+  # systemd sends its own output to /dev/null, so no unit can write to a Pod's log. The kubelet's
+  # channel for why a container stopped is its termination message (/dev/termination-log, shown by
+  # kubectl describe pod); a console exists only for a Pod with a tty.
+  for out in /dev/termination-log /dev/console; do
     { [ -e "$out" ] && echo "$msg" >"$out"; } 2>/dev/null || true
   done
   exit 1
