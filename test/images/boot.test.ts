@@ -18,6 +18,7 @@ import {
   type MachineSpec,
   machineStatus,
   type NetnsPair,
+  removeCgroupParents,
   runc,
   sh,
   sleep,
@@ -118,6 +119,7 @@ describe.skipIf(!asRoot)('debian-12 tree booted under runc', () => {
   afterAll(async () => {
     for (const id of started) await stopMachine(id, 20_000).catch(() => {});
     if (pair) await deleteNetnsPair(pair);
+    removeCgroupParents();
     rmSync(work, { recursive: true, force: true });
   }, 120_000);
 

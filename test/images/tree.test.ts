@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildImageTree, scriptHash } from '../../images/builder.ts';
+import { buildImageTree, exportOciImage, exportTarball, scriptHash } from '../../images/builder.ts';
 import { findImage } from '../../images/catalog.ts';
 import { sh } from './support/machine.ts';
 
@@ -171,5 +171,29 @@ describe.skipIf(!asRoot)('debian-12 tree (static)', () => {
   it('has the rootfs marker directory the guard looks at, empty', () => {
     expect(readdirSync(at('tispace/rootfs'))).toEqual([]);
     expect(statSync(at('usr/local/lib/tispace/rootfs-guard')).mode & 0o111).toBe(0o111);
+  });
+
+  it('exports a tarball with numeric owners and modes kept', async () => {
+    const { tarball } = await exportTarball(image.name, { log: () => {} });
+    const listing = await sh('tar', [
+      '--numeric-owner',
+      '-tvf',
+      tarball,
+      './etc/sudoers.d/tispace',
+      `./home/${user}/.ssh/`,
+    ]);
+    expect(listing).toMatch(/^-r--r----- 0\/0 .* \.\/etc\/sudoers\.d\/tispace$/m);
+    expect(listing).toMatch(new RegExp(`^drwx------ 1000/1000 .* \\./home/${user}/\\.ssh/$`, 'm'));
+  });
+
+  it('exports an OCI image a Pod without a command boots: /sbin/init, container=oci, SIGRTMIN+3', async () => {
+    const { layout, reference, tag } = await exportOciImage(image.name, { log: () => {} });
+    expect(reference).toBe(image.reference);
+    const config = JSON.parse(await sh('skopeo', ['inspect', '--config', `oci:${layout}:${tag}`]));
+    expect(config.config.Entrypoint).toEqual(['/sbin/init']);
+    expect(config.config.Env).toContain('container=oci');
+    expect(config.config.StopSignal).toBe('SIGRTMIN+3');
+    expect(config.config.Labels['io.tispace.script-sha256']).toBe(scriptHash(image));
+    expect(config.rootfs.diff_ids).toHaveLength(1);
   });
 });

@@ -4,7 +4,9 @@ import {
   closeSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -268,7 +270,7 @@ export function writeBundle(spec: MachineSpec): { bundle: string; console: strin
         { type: 'mount' },
         { type: 'network', path: `/var/run/netns/${spec.netns}` },
       ],
-      cgroupsPath: `/tispace-images-test/${spec.id}`,
+      cgroupsPath: `/${CGROUP_PARENT}/${spec.id}`,
       resources: { devices: [{ allow: true, access: 'rwm' }] },
     },
   };
@@ -278,6 +280,25 @@ export function writeBundle(spec: MachineSpec): { bundle: string; console: strin
     console: path.join(spec.workDir, 'console.log'),
     terminationLog: path.join(files, 'termination-log'),
   };
+}
+
+const CGROUP_PARENT = 'tispace-images-test';
+
+/** Removes the (empty) parent cgroups runc leaves behind; one still in use by another run stays. */
+export function removeCgroupParents(): void {
+  let hierarchies: string[] = [];
+  try {
+    hierarchies = readdirSync('/sys/fs/cgroup');
+  } catch {
+    return;
+  }
+  for (const h of hierarchies) {
+    try {
+      rmdirSync(path.join('/sys/fs/cgroup', h, CGROUP_PARENT));
+    } catch {
+      // absent, or busy
+    }
+  }
 }
 
 /** runc's state of our containers lives apart from any other runc user's (cri-o's /run/runc). */
