@@ -251,10 +251,13 @@ export function writeBundle(spec: MachineSpec): { bundle: string; console: strin
         source: 'cgroup',
         options: ['nosuid', 'noexec', 'nodev', 'relatime', 'rw'],
       },
-      // cri-o's systemd mode: tmpfs on /run, /run/lock and /tmp.
-      { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755'] },
-      { destination: '/run/lock', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec'] },
-      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
+      // cri-o's systemd mode (an entrypoint containing /sbin/init): these four on tmpfs, with its options.
+      ...['/run', '/run/lock', '/tmp', '/var/log/journal'].map((destination) => ({
+        destination,
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['rw', 'rprivate', 'noexec', 'nosuid', 'nodev', 'tmpcopyup'],
+      })),
       bindMount(path.join(files, 'hostname'), '/etc/hostname'),
       bindMount(path.join(files, 'hosts'), '/etc/hosts'),
       bindMount(path.join(files, 'resolv.conf'), '/etc/resolv.conf'),
