@@ -191,6 +191,40 @@ function bindMount(source: string, destination: string, readOnly = false) {
   };
 }
 
+/** What every container gets from its runtime: /proc, /dev and its parts, /sys and cgroups (rw when privileged). */
+function runtimeMounts(privileged: boolean) {
+  const access = privileged ? 'rw' : 'ro';
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc' },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777'],
+    },
+    {
+      destination: '/dev/mqueue',
+      type: 'mqueue',
+      source: 'mqueue',
+      options: ['nosuid', 'noexec', 'nodev'],
+    },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', access] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', access],
+    },
+  ];
+}
+
 export function writeBundle(spec: MachineSpec): { bundle: string; console: string; terminationLog: string } {
   const bundle = path.join(spec.workDir, 'bundle');
   const files = path.join(spec.workDir, 'runtime');
@@ -224,33 +258,7 @@ export function writeBundle(spec: MachineSpec): { bundle: string; console: strin
     root: { path: spec.tree, readonly: false },
     hostname: spec.hostname,
     mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc' },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755'] },
-      {
-        destination: '/dev/pts',
-        type: 'devpts',
-        source: 'devpts',
-        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
-      },
-      {
-        destination: '/dev/shm',
-        type: 'tmpfs',
-        source: 'shm',
-        options: ['nosuid', 'noexec', 'nodev', 'mode=1777'],
-      },
-      {
-        destination: '/dev/mqueue',
-        type: 'mqueue',
-        source: 'mqueue',
-        options: ['nosuid', 'noexec', 'nodev'],
-      },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'rw'] },
-      {
-        destination: '/sys/fs/cgroup',
-        type: 'cgroup',
-        source: 'cgroup',
-        options: ['nosuid', 'noexec', 'nodev', 'relatime', 'rw'],
-      },
+      ...runtimeMounts(true),
       // cri-o's systemd mode (an entrypoint containing /sbin/init): these four on tmpfs, with its options.
       ...['/run', '/run/lock', '/tmp', '/var/log/journal'].map((destination) => ({
         destination,
@@ -370,4 +378,62 @@ export async function waitForSsh(netns: string, host: string, timeoutMs: number)
     await sleep(100);
   }
   throw new Error(`no sshd answered on ${host}:22 in ${netns} within ${timeoutMs} ms`);
+}
+
+export interface JobSpec {
+  id: string;
+  /** The image's tree, mounted read-only as the root (a Job's container does not write to it). */
+  tree: string;
+  workDir: string;
+  args: string[];
+  /** Capability names without the CAP_ prefix, as a Pod's securityContext lists them. */
+  capabilities: string[];
+  mounts: { source: string; destination: string; readOnly?: boolean }[];
+}
+
+/** Runs one process in the tree as a Job's container would, in the foreground; its exit code and output. */
+export async function runJob(spec: JobSpec): Promise<{ code: number; output: string }> {
+  const bundle = path.join(spec.workDir, 'bundle');
+  mkdirSync(bundle, { recursive: true });
+  const caps = spec.capabilities.map((c) => `CAP_${c}`);
+  const config = {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: spec.args,
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      cwd: '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      noNewPrivileges: true,
+    },
+    root: { path: spec.tree, readonly: true },
+    hostname: spec.id,
+    mounts: [
+      ...runtimeMounts(false),
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
+      ...spec.mounts.map((m) => bindMount(m.source, m.destination, m.readOnly)),
+    ],
+    linux: {
+      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network' }],
+      cgroupsPath: `/${CGROUP_PARENT}/${spec.id}`,
+    },
+  };
+  writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config, null, 2));
+  const r = await new Promise<{ code: number; output: string }>((resolve, reject) => {
+    const child = spawn('runc', ['--root', RUNC_ROOT, 'run', '--bundle', bundle, spec.id], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+  await runc(['delete', '--force', spec.id]);
+  return r;
 }
