@@ -14,7 +14,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { buildImageTree } from '../../images/builder.ts';
 import { IMAGES_DIR } from '../../images/catalog.ts';
-import { removeCgroupParents, runJob, sh, tryRun } from './support/machine.ts';
+import {
+  createNetnsPair,
+  deleteNetnsPair,
+  type NetnsPair,
+  removeCgroupParents,
+  runJob,
+  sh,
+  startMachine,
+  stopMachine,
+  tryRun,
+  waitForSsh,
+} from './support/machine.ts';
 
 // The golden-image Job's own script (ceph/golden-image/<image>.yaml), run for real in the debian-12
 // tree under runc with the Job's capabilities, its volume at /golden and the files its runtime mounts
@@ -41,7 +52,10 @@ function jobContainer(image: string) {
 
 describe.skipIf(!asRoot)('golden-image Job script on the debian-12 tree', () => {
   let merged = '';
+  let volume = '';
+  let pair: NetnsPair | undefined;
   const mounted: string[] = [];
+  const machine = `${run}-boot`;
 
   /** Runs the named image's Job script with the debian-12 tree as its image; the volume it wrote. */
   async function runGoldenJob(jobImage: string, name: string) {
@@ -91,13 +105,17 @@ describe.skipIf(!asRoot)('golden-image Job script on the debian-12 tree', () => 
   }, 1_200_000);
 
   afterAll(async () => {
+    await stopMachine(machine, 20_000).catch(() => {});
+    if (pair) await deleteNetnsPair(pair);
     for (const m of mounted) await tryRun('umount', [m]);
     removeCgroupParents();
     rmSync(work, { recursive: true, force: true });
   }, 120_000);
 
   it('copies the image into the volume with owners, modes and setuid bits, resetting per-machine files', async () => {
-    const { code, output, volume } = await runGoldenJob('debian-12', 'ok');
+    const job = await runGoldenJob('debian-12', 'ok');
+    const { code, output } = job;
+    volume = job.volume;
     expect(output).not.toContain('not a TiSpace');
     expect(code, output).toBe(0);
     const at = (p: string) => path.join(volume, p);
@@ -122,6 +140,34 @@ describe.skipIf(!asRoot)('golden-image Job script on the debian-12 tree', () => 
     // Neither the volume itself nor the runtime's file systems are copied.
     expect(existsSync(at('golden'))).toBe(false);
     expect(readdirSync(at('proc'))).toEqual([]);
+  });
+
+  it('writes a volume that boots, as an instance boots its clone, and accepts the owner', async () => {
+    expect(volume).not.toBe('');
+    const key = path.join(work, 'id_ed25519');
+    await sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    pair = await createNetnsPair(run);
+    await startMachine({
+      id: machine,
+      tree: volume,
+      workDir: path.join(work, 'boot'),
+      netns: pair.machine,
+      hostname: machine,
+      authorizedKeys: readFileSync(`${key}.pub`, 'utf8'),
+    });
+    await waitForSsh(pair.client, pair.machineAddress, 90_000);
+    const r = await tryRun('ip', [
+      ...['netns', 'exec', pair.client, 'ssh', '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'],
+      ...[
+        '-o',
+        `UserKnownHostsFile=${path.join(work, 'known_hosts')}`,
+        '-o',
+        'StrictHostKeyChecking=accept-new',
+      ],
+      `debian@${pair.machineAddress}`,
+      'systemctl is-system-running --wait; grep -c ^copied= /etc/tispace-golden',
+    ]);
+    expect(r.stdout.trim().split('\n')).toEqual(['running', '1']);
   });
 
   it('refuses to make a golden image from the wrong image', async () => {
