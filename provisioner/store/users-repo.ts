@@ -65,6 +65,13 @@ export class UsersRepo {
     return row && fromRow(row);
   }
 
+  findByGoogleSub(googleSub: string): User | undefined {
+    const row = this.#sql.get('SELECT * FROM users WHERE google_sub = ?').get(googleSub) as
+      | UserRow
+      | undefined;
+    return row && fromRow(row);
+  }
+
   ensure(userId: string, teamId: string, now: string): User {
     this.#sql
       .get(
