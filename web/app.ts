@@ -8,6 +8,8 @@ import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { GoogleSettings } from '../bot/config/env.ts';
 import { type Clock, type Provisioner, systemClock } from '../provisioner/api.ts';
+import { openApiDocument } from './api/openapi.ts';
+import { apiRoutes } from './api/routes.ts';
 import { googleSignIn, WEB_CALLBACK_PATH, WEB_START_PATH } from './auth/google-sign-in.ts';
 import { csrfMatches, SessionCookies, type SignedIn } from './auth/session.ts';
 import type { Html } from './http/html.ts';
@@ -48,6 +50,8 @@ export interface Web {
   devSignInUrl: string | undefined;
   /** Every route, for the OpenAPI test and the docs. */
   patterns: { method: string; pattern: string }[];
+  /** The OpenAPI document of /api/v1 (also served at /api/v1/openapi.json). */
+  openApi: Record<string, unknown>;
   close(): void;
 }
 
@@ -279,6 +283,9 @@ export function createWeb(o: WebOptions): Web {
   machineRoutes(router, pageRoute, { provisioner });
   accountRoutes(router, pageRoute, { provisioner });
   adminRoutes(router, pageRoute, { provisioner });
+  const api = apiRoutes({ provisioner, sessions, clock, log, router });
+  const openApi = openApiDocument(api, publicUrl);
+  router.on('GET', '/api/v1/openapi.json', (_req, res) => sendJson(res, 200, openApi));
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -346,6 +353,7 @@ export function createWeb(o: WebOptions): Web {
     live,
     devSignInUrl,
     patterns: router.patterns,
+    openApi,
     close: () => live.close(),
   };
 }

@@ -46,7 +46,11 @@ export class LiveHub implements Notifier {
     for (const s of this.#subscribers) {
       if (s.userId !== instance.ownerId && !s.isAdmin) continue;
       const card = s.render(instance);
-      if (!card) continue;
+      // Gone (deleted) or no longer visible: the page drops the card.
+      if (!card) {
+        s.res.write(`event: gone\ndata: ${JSON.stringify({ id: instance.id })}\n\n`);
+        continue;
+      }
       s.res.write(`event: machine\ndata: ${JSON.stringify({ id: instance.id, html: card.html })}\n\n`);
     }
   }

@@ -50,4 +50,8 @@
     const note = document.getElementById('live-note');
     if (note) note.textContent = next.getAttribute('data-announce') || '';
   });
+  source.addEventListener('gone', (event) => {
+    const { id } = JSON.parse(event.data);
+    document.getElementById(`machine-${id}`)?.remove();
+  });
 })();
