@@ -5,15 +5,11 @@
 // sign a victim's browser into the attacker's account with a forwarded callback URL.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
+import { CodeChallengeMethod } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { GoogleSettings } from '../../bot/config/env.ts';
-import {
-  checkGoogleClaims,
-  describeVerifyError,
-  GOOGLE_ISSUERS,
-  normalizeDomains,
-} from '../../bot/identity/claims.ts';
+import { checkGoogleClaims, describeVerifyError, normalizeDomains } from '../../bot/identity/claims.ts';
+import { googleOAuthClient, hdHint } from '../../bot/identity/oauth-client.ts';
 import type { Provisioner } from '../../provisioner/api.ts';
 import { cookies } from '../http/request.ts';
 import { redirect } from '../http/respond.ts';
@@ -42,19 +38,8 @@ const same = (a: string, b: string): boolean => {
 export function googleSignIn(o: GoogleSignInOptions) {
   const allowedDomains = normalizeDomains(o.allowedDomains);
   const redirectUri = `${o.publicUrl.replace(/\/+$/, '')}${WEB_CALLBACK_PATH}`;
-  const e = o.endpoints ?? {};
-  const client = new OAuth2Client({
-    clientId: o.clientId,
-    clientSecret: o.clientSecret,
-    redirectUri,
-    issuers: [...GOOGLE_ISSUERS],
-    endpoints: {
-      ...(e.authUrl ? { oauth2AuthBaseUrl: e.authUrl } : {}),
-      ...(e.tokenUrl ? { oauth2TokenUrl: e.tokenUrl } : {}),
-      ...(e.certsUrl ? { oauth2FederatedSignonPemCertsUrl: e.certsUrl } : {}),
-    },
-  });
-  const hdHint = allowedDomains.length === 1 ? allowedDomains[0]! : '*';
+  const client = googleOAuthClient(o, redirectUri);
+  const hd = hdHint(allowedDomains);
   const cookieAttrs = `Path=/auth/web/google; HttpOnly; SameSite=Lax${o.secureCookies ? '; Secure' : ''}`;
 
   async function start(_req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -72,7 +57,7 @@ export function googleSignIn(o: GoogleSignInOptions) {
       nonce,
       code_challenge: codeChallenge,
       code_challenge_method: CodeChallengeMethod.S256,
-      hd: hdHint,
+      hd,
       prompt: 'select_account',
     });
     redirect(res, url, {

@@ -1,11 +1,5 @@
 // HTML by tagged template: every interpolated value is escaped unless it is already Html (built here).
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+import { escapeHtml } from '../../bot/identity/pages.ts';
 
 export class Html {
   constructor(readonly text: string) {}
@@ -13,8 +7,6 @@ export class Html {
     return this.text;
   }
 }
-
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
