@@ -264,6 +264,10 @@ export function createWeb(o: WebOptions): Web {
         isAdmin: session.isAdmin,
         res,
         alive: () => provisioner.web.session(session.token).ok,
+        initial: () => {
+          const mine = provisioner.api.list({ userId: session.userId });
+          return mine.ok ? mine.value : [];
+        },
         render: (instance) => {
           const found = provisioner.api.get({ userId: session.userId }, instance.id);
           if (!found.ok) return undefined;

@@ -220,7 +220,26 @@ describe('the web UI in a browser', () => {
       { url: `${server.origin}/machines/${id}/delete`, csrf: csrf! },
     );
     expect(status).toBe(404);
+    // And through the API, with a token that may write machines.
+    const bobId = server.provisioner.store.users.findByEmail('bob@example.com')!.userId;
+    const token = server.provisioner.web.createToken(bobId, {
+      name: 'bob',
+      scopes: ['machines:read', 'machines:write'],
+      days: 1,
+    });
+    if (!token.ok) throw new Error(token.error.message);
+    const headers = { authorization: `Bearer ${token.value.token}` };
+    const get = await fetch(`${server.origin}/api/v1/machines/${id}`, { headers });
+    expect(get.status).toBe(404);
+    expect(await get.json()).toMatchObject({ error: { code: 'NotFound' } });
+    expect(
+      (await fetch(`${server.origin}/api/v1/machines/${id}`, { method: 'DELETE', headers })).status,
+    ).toBe(404);
+    expect(
+      (await fetch(`${server.origin}/api/v1/machines/${id}/stop`, { method: 'POST', headers })).status,
+    ).toBe(404);
     const after = server.provisioner.store.instances.get(id)!;
     expect(after.desired).toBe('running');
+    expect(after.phase).toBe('running');
   });
 });

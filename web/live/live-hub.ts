@@ -3,7 +3,7 @@
 // Slack message does. Each subscriber re-reads the machine through the API as itself (authorization is
 // re-checked per event) and gets the card's markup, rendered for its own session.
 import type { ServerResponse } from 'node:http';
-import type { Instance, Notifier, StoredInstance } from '../../provisioner/api.ts';
+import type { Instance, Notifier, PhaseChange, StoredInstance } from '../../provisioner/api.ts';
 
 export interface Subscriber {
   userId: string;
@@ -13,6 +13,8 @@ export interface Subscriber {
   render(instance: Instance): { html: string } | undefined;
   /** Still signed in? Checked at each heartbeat; a signed-out stream is closed. */
   alive(): boolean;
+  /** The machines whose current state is sent on connecting (a change between page and stream is not lost). */
+  initial(): Instance[];
 }
 
 const HEARTBEAT_MS = 20_000;
@@ -40,19 +42,24 @@ export class LiveHub implements Notifier {
     s.res.write('retry: 3000\n\n');
     this.#subscribers.add(s);
     s.res.on('close', () => this.#subscribers.delete(s));
+    for (const instance of s.initial()) this.#send(s, instance);
   }
 
-  async instanceChanged(instance: Instance): Promise<void> {
-    for (const s of this.#subscribers) {
-      if (s.userId !== instance.ownerId && !s.isAdmin) continue;
-      const card = s.render(instance);
-      // Gone (deleted) or no longer visible: the page drops the card.
-      if (!card) {
-        s.res.write(`event: gone\ndata: ${JSON.stringify({ id: instance.id })}\n\n`);
-        continue;
-      }
-      s.res.write(`event: machine\ndata: ${JSON.stringify({ id: instance.id, html: card.html })}\n\n`);
+  async instanceChanged(instance: Instance, _change?: PhaseChange): Promise<void> {
+    for (const s of this.#subscribers)
+      if (s.userId === instance.ownerId || s.isAdmin) this.#send(s, instance);
+  }
+
+  #send(s: Subscriber, instance: Instance): void {
+    const card = s.render(instance);
+    // Gone (deleted) or no longer visible: the page drops the card.
+    if (!card) {
+      s.res.write(`event: gone\ndata: ${JSON.stringify({ id: instance.id })}\n\n`);
+      return;
     }
+    // `mine`: a list page adds cards only of the viewer's own machines (an admin's list is theirs too).
+    const mine = instance.ownerId === s.userId;
+    s.res.write(`event: machine\ndata: ${JSON.stringify({ id: instance.id, mine, html: card.html })}\n\n`);
   }
 
   async notice(): Promise<boolean> {

@@ -36,14 +36,14 @@
   source.addEventListener('open', () => status?.setAttribute('data-state', 'on'));
   source.addEventListener('error', () => status?.setAttribute('data-state', 'off'));
   source.addEventListener('machine', (event) => {
-    const { id, html } = JSON.parse(event.data);
+    const { id, mine, html } = JSON.parse(event.data);
     const current = document.getElementById(`machine-${id}`);
     const holder = document.createElement('div');
     holder.innerHTML = html;
     const next = holder.firstElementChild;
     if (!next) return;
     if (current) current.replaceWith(next);
-    else if (live.hasAttribute('data-live-list')) {
+    else if (mine && live.hasAttribute('data-live-list')) {
       live.querySelector('.empty')?.remove();
       live.append(next);
     }
