@@ -74,8 +74,8 @@ describe('the web UI in a browser', () => {
 
   it('shows a create error on the field it is about, and creates nothing', async () => {
     await ada.goto(`${server.origin}/machines/new`);
-    await ada.getByLabel('Name').fill('Web_1');
-    await ada.getByLabel('Size').selectOption('custom');
+    await ada.getByLabel('Name', { exact: true }).fill('Web_1');
+    await ada.getByLabel('Size', { exact: true }).selectOption('custom');
     await ada.getByRole('button', { name: 'Create machine' }).click();
     // The Slack modal's reader: custom size without CPUs → the CPU field.
     const cpuField = ada.locator('[data-field="cpu"]');
@@ -90,14 +90,14 @@ describe('the web UI in a browser', () => {
     const nameError = ada.locator('[data-field="name"] .error');
     await expect.poll(() => nameError.textContent()).toMatch(/name/i);
     expect(await ada.locator('[data-field="cpu"] .error').count()).toBe(0);
-    expect(await ada.getByLabel('Name').inputValue()).toBe('Web_1');
+    expect(await ada.getByLabel('Name', { exact: true }).inputValue()).toBe('Web_1');
     await shot(ada, 'create-error');
     expect(server.provisioner.store.instances.listByOwner('UADA')).toEqual([]);
   });
 
   it('creates a machine and shows it Ready without a reload', async () => {
-    await ada.getByLabel('Name').fill('web1');
-    await ada.getByLabel('Size').selectOption('small');
+    await ada.getByLabel('Name', { exact: true }).fill('web1');
+    await ada.getByLabel('Size', { exact: true }).selectOption('small');
     await ada.getByLabel('CPUs (custom size)').fill('');
     await ada.getByLabel('Memory in GiB (custom size)').fill('');
     await ada.getByRole('button', { name: 'Create machine' }).click();
@@ -134,14 +134,14 @@ describe('the web UI in a browser', () => {
     await card(ada, 'web1').getByRole('button', { name: 'Extend lease' }).click();
     await ada.waitForURL(/\/\?done=/);
     expect(await ada.getByRole('status').first().textContent()).toContain(
-      'The lease of web1 was extended by 7d',
+      'The lease of web1 was extended by 1w',
     );
     const after = server.provisioner.store.instances.findByName('UADA', 'web1')!.leaseEndsAt;
     expect(Date.parse(after) - Date.parse(before)).toBeGreaterThanOrEqual(7 * 86_400_000 - 60_000);
     await ada.getByRole('link', { name: 'web1' }).click();
     await expect
       .poll(() => ada.locator('.timeline').textContent())
-      .toContain('extend — lease extended by 7d');
+      .toContain('extend — lease extended by 1w');
     await shot(ada, 'machine-detail');
   });
 
@@ -174,7 +174,7 @@ describe('the web UI in a browser', () => {
     await expect.poll(() => ada.locator('.meter').first().textContent()).toContain('1');
     await shot(ada, 'usage');
     await ada.goto(`${server.origin}/tokens`);
-    await ada.getByLabel('Name').fill('ci-script');
+    await ada.getByLabel('Name', { exact: true }).fill('ci-script');
     await ada.getByRole('button', { name: 'Create token' }).click();
     await expect.poll(() => ada.getByTestId('new-token').textContent()).toMatch(/^tsp_[\w-]{43}$/);
     await shot(ada, 'tokens');
