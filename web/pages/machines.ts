@@ -99,6 +99,25 @@ export function confirmPage(o: {
 <a class="button" href="/">Cancel</a></div></div>`;
 }
 
+/** Everything that happened (and the lease end and snapshot expiry to come), in time order. */
+function timeline(
+  i: StoredInstance,
+  history: { at: string; actor: string; action: string; reason: string }[],
+): { at: string; text: Html | string }[] {
+  const items: { at: string; text: Html | string }[] = [
+    { at: i.createdAt, text: 'Created' },
+    ...history.map((h) => ({
+      at: h.at,
+      text: html`${h.action} — ${h.reason} <span class="muted">(${h.actor})</span>`,
+    })),
+    { at: i.leaseEndsAt, text: 'Lease ends' },
+    ...(i.snapshotName && i.snapshotExpiresAt
+      ? [{ at: i.snapshotExpiresAt, text: `Snapshot ${i.snapshotName} kept until` }]
+      : []),
+  ];
+  return items.sort((a, b) => a.at.localeCompare(b.at));
+}
+
 export function machineDetail(o: {
   viewer: Viewer;
   machine: StoredInstance;
@@ -119,10 +138,6 @@ ${i.conditions.map((c) => html`<tr><td>${c.type}</td><td>${c.status}</td><td><co
 }
 <h2>History</h2>
 <ol class="timeline">
-<li><time>${utc(i.createdAt)}</time>Created</li>
-${i.readyAt ? html`<li><time>${utc(i.readyAt)}</time>Last ready</li>` : ''}
-${o.history.map((h) => html`<li><time>${utc(h.at)}</time>${h.action} — ${h.reason} <span class="muted">(${h.actor})</span></li>`)}
-<li><time>${utc(i.leaseEndsAt)}</time>Lease ends</li>
-${i.snapshotName ? html`<li><time>${utc(i.snapshotExpiresAt)}</time>Snapshot ${i.snapshotName} kept until</li>` : ''}
+${timeline(i, o.history).map((t) => html`<li><time>${utc(t.at)}</time>${t.text}</li>`)}
 </ol>`;
 }
