@@ -10,7 +10,7 @@ import type { Ctx, PageHandler } from '../app.ts';
 import { redirect } from '../http/respond.ts';
 import type { Handler, Router } from '../http/router.ts';
 import { messagePage } from '../pages/account.ts';
-import { createForm, FIELDS, type FieldName } from '../pages/create.ts';
+import { type CreateFormOptions, createForm, FIELDS, type FieldName } from '../pages/create.ts';
 import { confirmPage, machineDetail, machinesPage } from '../pages/machines.ts';
 
 type Wrap = (h: PageHandler) => Handler;
@@ -103,20 +103,27 @@ export function machineRoutes(
     };
   };
 
+  /** The create form (with the values and errors of a refused attempt), or why this user cannot create. */
+  const showForm = async (
+    ctx: Ctx,
+    filled: Pick<CreateFormOptions, 'values' | 'errors'> = {},
+    status = 200,
+  ) => {
+    const o = await formOptions(ctx);
+    if (!o.ok)
+      return ctx.render(
+        'New machine',
+        '/machines/new',
+        messagePage('You cannot create machines', o.error.message),
+        403,
+      );
+    ctx.render('New machine', '/machines/new', createForm({ ...o.value, ...filled }), status);
+  };
+
   router.on(
     'GET',
     '/machines/new',
-    wrap(async (ctx) => {
-      const o = await formOptions(ctx);
-      if (!o.ok)
-        return ctx.render(
-          'New machine',
-          '/machines/new',
-          messagePage('You cannot create machines', o.error.message),
-          403,
-        );
-      ctx.render('New machine', '/machines/new', createForm(o.value));
-    }),
+    wrap((ctx) => showForm(ctx)),
   );
 
   router.on(
@@ -131,17 +138,7 @@ export function machineRoutes(
         FIELDS.map((f) => [BLOCK_OF[f], { [INPUT_OF[f]]: { value: values[f] } }]),
       );
       const form = readCreateForm(state);
-      const reshow = async (errors: Partial<Record<FieldName, string>>) => {
-        const o = await formOptions(ctx);
-        if (!o.ok)
-          return ctx.render(
-            'New machine',
-            '/machines/new',
-            messagePage('You cannot create machines', o.error.message),
-            403,
-          );
-        ctx.render('New machine', '/machines/new', createForm({ ...o.value, values, errors }), 422);
-      };
+      const reshow = (errors: Partial<Record<FieldName, string>>) => showForm(ctx, { values, errors }, 422);
       if (!form.ok)
         return reshow(
           Object.fromEntries(
