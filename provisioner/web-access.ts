@@ -3,6 +3,7 @@
 // only their SHA-256 is stored, so a copy of the database signs nobody in.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
+import type { Quota } from './config/schema.ts';
 import { fail, ok, type Result } from './errors.ts';
 import type { ProvisionerService } from './service.ts';
 import type { ApiToken } from './store/api-tokens-repo.ts';
@@ -218,6 +219,41 @@ export class WebAccess {
   }
 
   // ---- admin -------------------------------------------------------------------------------------
+
+  /** Every user who ever signed in (linked), with their quota (admins only). */
+  users(adminId: string): Result<(User & { quota: Quota })[]> {
+    if (!this.d.api.whoami({ userId: adminId }).isAdmin)
+      return fail('Forbidden', 'only admins can list users');
+    return ok(
+      this.d.store.users
+        .listLinked()
+        .map((u) => ({ ...u, quota: this.d.store.quotas.get(u.userId) ?? this.d.api.config.quota })),
+    );
+  }
+
+  /** Admin: offboard a user (their machines stop, disks kept) or let them back in. */
+  setActive(adminId: string, userId: string, active: boolean): Result<User> {
+    if (!this.d.api.whoami({ userId: adminId }).isAdmin)
+      return fail('Forbidden', 'only admins can deactivate users');
+    if (userId === adminId) return fail('InvalidInput', 'you cannot deactivate yourself');
+    const user = this.d.store.users.get(userId);
+    if (!user) return fail('NotFound', `no user ${userId}`);
+    if (active) {
+      this.d.store.users.reactivate(userId);
+      this.d.store.audit.record({
+        at: this.d.clock.now().toISOString(),
+        actor: adminId,
+        action: 'user-reactivated',
+        instanceId: null,
+        reason: `reactivated by admin ${adminId}`,
+        details: { userId },
+      });
+    } else {
+      this.d.api.offboard(userId, `deactivated by admin ${adminId}`);
+      this.endAllSessions(userId);
+    }
+    return ok(this.d.store.users.get(userId)!);
+  }
 
   /** Audit entries matching every given filter, newest first (admins only). */
   searchAudit(actorId: string, q: AuditQuery): Result<AuditEntry[]> {

@@ -116,6 +116,12 @@ export class UsersRepo {
       .run(now, reason, userId);
   }
 
+  reactivate(userId: string): void {
+    this.#sql
+      .get('UPDATE users SET deactivated_at = NULL, deactivated_reason = NULL WHERE user_id = ?')
+      .run(userId);
+  }
+
   setTimeZone(userId: string, tz: string): void {
     this.#sql.get('UPDATE users SET tz = ? WHERE user_id = ?').run(tz, userId);
   }

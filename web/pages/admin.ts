@@ -1,6 +1,6 @@
-import type { AuditEntry, NodeFree, StoredInstance } from '../../provisioner/api.ts';
+import type { AuditEntry, NodeFree, Quota, StoredInstance, User } from '../../provisioner/api.ts';
 import { type Html, html } from '../http/html.ts';
-import type { Viewer } from './layout.ts';
+import { csrfField, type Viewer } from './layout.ts';
 import { machinePath, stateLabel } from './machines.ts';
 
 const PHASES = ['requested', 'provisioning', 'running', 'stopping', 'stopped', 'deleting', 'failed'];
@@ -15,6 +15,7 @@ export function adminPage(o: {
   capacity: NodeFree[];
   audit: AuditEntry[];
   auditQuery: Record<string, string>;
+  users: (User & { quota: Quota })[];
   now: Date;
 }): Html {
   const f = o.filters;
@@ -34,6 +35,18 @@ ${input('owner', 'Owner', f.owner)}
 <button type="submit">Filter</button></form>
 <table class="data"><thead><tr><th scope="col">Name</th><th scope="col">Owner</th><th scope="col">State</th><th scope="col">Size</th><th scope="col">Node</th><th scope="col">Lease ends (UTC)</th></tr></thead><tbody>
 ${o.machines.map((i) => html`<tr><td><a href="${machinePath(i)}">${i.name}</a></td><td>${i.ownerEmail || i.ownerId}</td><td><span class="state state-${i.phase}">${stateLabel(i)}</span></td><td>${i.cpu} CPU · ${i.memoryGiB} GiB · ${i.diskGiB} GiB</td><td>${i.node ?? '—'}</td><td>${utc(i.leaseEndsAt)}</td></tr>`)}
+</tbody></table>
+<h2 id="users">Users</h2>
+<table class="data" data-testid="users"><thead><tr><th scope="col">User</th><th scope="col">Status</th><th scope="col">Quota: machines, CPUs, GiB memory, GiB disk</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>
+${o.users.map(
+  (
+    u,
+  ) => html`<tr><td>${u.email}<br><span class="muted">${u.userId}</span></td><td>${u.deactivatedAt ? `deactivated ${utc(u.deactivatedAt)}` : 'active'}</td>
+<td><form class="filters" method="post" action="/admin/users/${encodeURIComponent(u.userId)}/quota">${csrfField(o.viewer)}
+${(['instances', 'cpu', 'memoryGiB', 'diskGiB'] as const).map((k) => html`<div class="field"><label for="q-${u.userId}-${k}">${k}</label><input id="q-${u.userId}-${k}" name="${k}" type="number" min="0" max="10000" value="${u.quota[k]}"></div>`)}
+<button type="submit">Set quota<span class="visually-hidden"> of ${u.email}</span></button></form></td>
+<td><form method="post" action="/admin/users/${encodeURIComponent(u.userId)}/${u.deactivatedAt ? 'reactivate' : 'deactivate'}">${csrfField(o.viewer)}<button type="submit" class="${u.deactivatedAt ? '' : 'danger'}">${u.deactivatedAt ? 'Reactivate' : 'Deactivate'}<span class="visually-hidden"> ${u.email}</span></button></form></td></tr>`,
+)}
 </tbody></table>
 <h2 id="audit">Audit log</h2>
 <form class="filters" method="get" action="/admin#audit">
