@@ -21,7 +21,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY bot ./bot
 COPY provisioner ./provisioner
-RUN npm run build
+COPY web ./web
+# The web's stylesheet and script are served from beside the compiled app.js.
+RUN npm run build && cp -r web/static dist/web/static
 
 # --- runtime
 FROM ${NODE_IMAGE} AS runtime

@@ -41,6 +41,10 @@ export interface TiSpaceAppOptions {
   };
   /** HTTP port (0 = any free port). In Socket Mode the health routes are served on it. Default 3000. */
   port?: number;
+  /** Address to listen on (default: every interface). */
+  host?: string | undefined;
+  /** More HTTP routes on the same server (the web front end), matched after Slack's and the health routes. */
+  routes?: CustomRoute[];
   log: Logger;
   /** Builds Google account linking with the app's Slack client; absent = Google sign-in not configured. */
   googleLink?: (client: webApi.WebClient) => GoogleLinkPort;
@@ -78,6 +82,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
   const routes: CustomRoute[] = [
     ...healthRoutes({ provisioner: options.provisioner, registry: metrics.registry }),
     ...(link?.routes ?? []),
+    ...(options.routes ?? []),
   ];
   const receiver: Receiver = options.slack.appToken
     ? new SocketModeReceiver({
@@ -93,6 +98,15 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
         // ack() answers the HTTP request at once; the slow part continues afterwards.
         processBeforeResponse: false,
       });
+  const host = options.host;
+  if (host && receiver instanceof SocketModeReceiver) {
+    // Bolt's Socket Mode receiver listens on every interface and takes no host: bind its server ourselves.
+    const server = (receiver as unknown as { httpServer?: Server }).httpServer;
+    if (server) {
+      const listen = server.listen.bind(server);
+      server.listen = ((p: number) => listen(p, host)) as Server['listen'];
+    }
+  }
   const app = new App({
     authorize: botTokenAuthorize(client, options.slack.botToken),
     receiver,
@@ -125,7 +139,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
     notifier,
     deps,
     async start() {
-      const started = (await app.start(port)) as unknown;
+      const started = (await (host ? app.start({ port, host }) : app.start(port))) as unknown;
       const address = (started as Server | undefined)?.address?.() as AddressInfo | null | undefined;
       return { port: address?.port ?? port };
     },

@@ -1,25 +1,33 @@
-// `npm start`: environment → provisioner → Slack app → serve. Misconfiguration stops start-up with one
-// message listing every problem (exit code 1, no stack trace).
+// `npm start`: environment → provisioner → Slack app + web → serve (one HTTP server). Misconfiguration
+// stops start-up with one message listing every problem (exit code 1, no stack trace). `npm run dev`
+// (web/dev.ts) calls main({ dev: true }): Slack and Google become optional and the web mints a one-time
+// sign-in link on loopback; `npm start` never does.
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { webApi } from '@slack/bolt';
-import { Jobs, loadConfig, Provisioner, systemClock } from '../provisioner/api.ts';
-import { createTiSpaceApp } from './app.ts';
+import { fanOutNotifier, Jobs, loadConfig, Provisioner, systemClock } from '../provisioner/api.ts';
+import { createWeb, DEV_ADMIN_EMAIL } from '../web/app.ts';
+import { createTiSpaceApp, type TiSpaceApp } from './app.ts';
 import { googleSettings, parseEnv } from './config/env.ts';
+import { healthRoutes } from './http/health-routes.ts';
 import { createGoogleLink } from './identity/google-link.ts';
 import type { GoogleLinkPort } from './identity-port.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 
 function refuse(problems: string[]): never {
   process.stderr.write(`TiSpace cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   process.exit(1);
 }
 
-async function main(): Promise<void> {
+export async function main(mode: { dev?: boolean } = {}): Promise<void> {
+  const dev = mode.dev ?? false;
   // A local .env (see .env.example) fills in what the real environment does not set.
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const parsed = parseEnv(process.env);
+  const parsed = parseEnv(process.env, { dev });
   if (!parsed.ok) refuse(parsed.problems);
   const env = parsed.env;
   const config = loadConfig(env.TISPACE_CONFIG, { namespace: env.TISPACE_NAMESPACE });
@@ -38,11 +46,11 @@ async function main(): Promise<void> {
   mkdirSync(dirname(env.TISPACE_DB_PATH), { recursive: true });
   const provisioner = new Provisioner({ config: config.value, kubeConfig, store: env.TISPACE_DB_PATH, log });
 
-  // parseEnv has made sure Google sign-in is fully configured.
-  const google = googleSettings(env)!;
+  // parseEnv has made sure Google sign-in is fully configured (optional only in dev mode).
+  const google = googleSettings(env);
   const googleLink = (slack: webApi.WebClient): GoogleLinkPort =>
     createGoogleLink({
-      ...google,
+      ...google!,
       provisioner: provisioner.api,
       slack,
       clock: systemClock,
@@ -56,30 +64,75 @@ async function main(): Promise<void> {
     log: log.child({ component: 'jobs' }),
   });
 
-  const bot = createTiSpaceApp({
+  const host = env.HOST ?? (dev ? '127.0.0.1' : undefined);
+  const web = createWeb({
     provisioner,
-    slack: {
-      botToken: env.SLACK_BOT_TOKEN,
-      signingSecret: env.SLACK_SIGNING_SECRET,
-      appToken: env.SLACK_APP_TOKEN,
-      apiUrl: env.SLACK_API_URL,
-    },
-    port: env.PORT,
-    log,
-    jobs,
-    googleLink,
+    log: log.child({ component: 'web' }),
+    publicUrl: env.PUBLIC_URL ?? `http://${host ?? '127.0.0.1'}:${env.PORT}`,
+    google,
+    dev: dev ? { host: host!, adminEmail: DEV_ADMIN_EMAIL } : undefined,
   });
+  // Slack is optional only in dev mode (parseEnv): then the web and the health routes get a server of their own.
+  const bot: TiSpaceApp | undefined = env.SLACK_BOT_TOKEN
+    ? createTiSpaceApp({
+        provisioner,
+        slack: {
+          botToken: env.SLACK_BOT_TOKEN,
+          signingSecret: env.SLACK_SIGNING_SECRET,
+          appToken: env.SLACK_APP_TOKEN,
+          apiUrl: env.SLACK_API_URL,
+        },
+        port: env.PORT,
+        host,
+        log,
+        jobs,
+        ...(google ? { googleLink } : {}),
+        routes: web.routes,
+      })
+    : undefined;
+  provisioner.setNotifier(bot ? fanOutNotifier(bot.notifier, web.live) : web.live);
   await provisioner.start();
   jobs.start();
-  const { port } = await bot.start();
-  log.info({ port, socketMode: !!env.SLACK_APP_TOKEN, namespace: config.value.namespace }, 'TiSpace is up');
+  let port: number;
+  let stopServer: () => Promise<void>;
+  if (bot) {
+    ({ port } = await bot.start());
+    stopServer = () => bot.stop();
+  } else {
+    const health = healthRoutes({ provisioner, registry: createMetrics().registry });
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const route = health.find((r) => r.path === path && req.method === 'GET');
+      if (route) return void route.handler(Object.assign(req, { params: {} }), res);
+      web.handle(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(env.PORT, host, () => resolve());
+    });
+    port = (server.address() as { port: number }).port;
+    stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+  }
+  log.info(
+    { port, host, socketMode: !!env.SLACK_APP_TOKEN, slack: !!bot, namespace: config.value.namespace },
+    'TiSpace is up',
+  );
+  if (web.devSignInUrl)
+    process.stdout.write(
+      `\n  TiSpace is running. Sign in (one time) as the local admin:\n\n    ${web.devSignInUrl}\n\n`,
+    );
+  else if (dev && !google)
+    process.stdout.write(
+      `\n  TiSpace listens on ${host}, not loopback: no one-time sign-in link (configure Google sign-in).\n\n`,
+    );
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    Promise.all([bot.stop(), jobs.stop()])
+    web.close();
+    Promise.all([stopServer(), jobs.stop()])
       .then(() => provisioner.stop())
       .then(
         () => process.exit(0),
@@ -93,4 +146,5 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-await main();
+// Run when started as a program (npm start), not when imported (web/dev.ts).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

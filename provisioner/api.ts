@@ -30,10 +30,22 @@ export {
   type SshSignal,
 } from './jobs/index.ts';
 export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifier.ts';
-export { silentNotifier } from './notifier.ts';
+export { fanOutNotifier, silentNotifier } from './notifier.ts';
 export { Provisioner, type ProvisionerOptions } from './provisioner.ts';
 export type { Actor, Limits, ProvisionerService, UsageReport, Whoami } from './service.ts';
+export type { ApiToken } from './store/api-tokens-repo.ts';
+export type { AuditEntry } from './store/audit-repo.ts';
 export type { StoredInstance } from './store/instances-repo.ts';
 export type { SshKey } from './store/keys-repo.ts';
 export { Store } from './store/store.ts';
 export type { User } from './store/users-repo.ts';
+export {
+  API_SCOPES,
+  type ApiScope,
+  type AuditQuery,
+  DEFAULT_SESSION_POLICY,
+  type OpenSession,
+  type SessionPolicy,
+  WebAccess,
+  webUserId,
+} from './web-access.ts';

@@ -41,3 +41,19 @@ export const silentNotifier: Notifier = {
   notice: async () => true,
   adminAlert: async () => {},
 };
+
+/** Tells several front ends (Slack and the web's live pages) the same things; the first answers notices. */
+export function fanOutNotifier(first: Notifier, ...others: Notifier[]): Notifier {
+  return {
+    instanceChanged: async (i, c) => {
+      await Promise.all([first, ...others].map((n) => n.instanceChanged(i, c)));
+    },
+    notice: async (u, n) => {
+      const [delivered] = await Promise.all([first.notice(u, n), ...others.map((o) => o.notice(u, n))]);
+      return delivered!;
+    },
+    adminAlert: async (t) => {
+      await Promise.all([first, ...others].map((n) => n.adminAlert(t)));
+    },
+  };
+}

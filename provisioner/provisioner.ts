@@ -11,6 +11,7 @@ import { type Notifier, silentNotifier } from './notifier.ts';
 import { Reconciler, type ReconcilerOptions } from './reconciler/reconciler.ts';
 import { ProvisionerService } from './service.ts';
 import { Store } from './store/store.ts';
+import { type SessionPolicy, WebAccess } from './web-access.ts';
 
 export interface ProvisionerOptions {
   config: TiSpaceConfig;
@@ -25,11 +26,15 @@ export interface ProvisionerOptions {
   beforeStep?: ReconcilerOptions['beforeStep'];
   /** Override the API writer (benchmarks count requests through it). */
   kube?: KubeActions;
+  /** Idle and absolute expiry of web sessions (defaults: 8 h idle, 7 days). */
+  sessionPolicy?: SessionPolicy;
 }
 
 /** Everything the provisioner runs: store, caches, reconciler and the API front ends call. */
 export class Provisioner {
   readonly api: ProvisionerService;
+  /** Web sign-in, sessions and API tokens (the web front end). */
+  readonly web: WebAccess;
   readonly store: Store;
   readonly world: World;
   readonly reconciler: Reconciler;
@@ -88,6 +93,12 @@ export class Provisioner {
       log,
       capacity,
       reconciler,
+    });
+    this.web = new WebAccess({
+      store: this.store,
+      clock: this.clock,
+      api: this.api,
+      ...(options.sessionPolicy ? { policy: options.sessionPolicy } : {}),
     });
   }
 

@@ -11,9 +11,10 @@ const optionalText = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: z
-    .string({ message: 'SLACK_BOT_TOKEN is required (the bot token, xoxb-…)' })
-    .regex(/^xoxb-/, 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-'),
+  // Required (crossProblems) except in `npm run dev`, where Slack is optional.
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
+    message: 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
+  }),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), {
     message: 'SLACK_APP_TOKEN must be an app-level token starting with xapp-',
@@ -38,6 +39,8 @@ const envSchema = z.object({
     .transform(Number)
     .refine((n) => n <= 65535, 'PORT must be a port number (0–65535)'),
   PUBLIC_URL: optionalText.pipe(url('PUBLIC_URL').optional()),
+  /** Address to listen on (default: every interface; `npm run dev`: 127.0.0.1). */
+  HOST: optionalText,
   GOOGLE_CLIENT_ID: optionalText,
   GOOGLE_CLIENT_SECRET: optionalText,
   GOOGLE_ALLOWED_DOMAINS: optionalText.transform((v) =>
@@ -55,9 +58,10 @@ const envSchema = z.object({
 });
 
 /** Rules across settings; read from the raw values so they are reported even when others are malformed. */
-function crossProblems(raw: Record<string, string | undefined>): string[] {
+function crossProblems(raw: Record<string, string | undefined>, dev: boolean): string[] {
   const v = (name: string) => (raw[name]?.trim() ? raw[name]!.trim() : undefined);
   const problems: string[] = [];
+  if (dev) return devProblems(v);
   if (!v('SLACK_APP_TOKEN') && !v('SLACK_SIGNING_SECRET'))
     problems.push(
       'SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret) unless SLACK_APP_TOKEN selects Socket Mode',
@@ -80,6 +84,31 @@ function crossProblems(raw: Record<string, string | undefined>): string[] {
   const secret = v('TISPACE_SECRET');
   if (secret !== undefined && secret.length < 32)
     problems.push('TISPACE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)');
+  return problems;
+}
+
+/**
+ * `npm run dev`: Slack and Google are optional (the web's one-time link signs in a local admin), but what
+ * is given must be complete.
+ */
+function devProblems(v: (name: string) => string | undefined): string[] {
+  const problems: string[] = [];
+  if (v('SLACK_BOT_TOKEN') && !v('SLACK_APP_TOKEN') && !v('SLACK_SIGNING_SECRET'))
+    problems.push('SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET');
+  if ((v('SLACK_APP_TOKEN') || v('SLACK_SIGNING_SECRET')) && !v('SLACK_BOT_TOKEN'))
+    problems.push('SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET');
+  if (v('GOOGLE_CLIENT_ID') || v('GOOGLE_CLIENT_SECRET')) {
+    for (const name of [
+      'GOOGLE_CLIENT_ID',
+      'GOOGLE_CLIENT_SECRET',
+      'GOOGLE_ALLOWED_DOMAINS',
+      'TISPACE_SECRET',
+    ])
+      if (!v(name)) problems.push(`${name} is required for Google sign-in`);
+    const secret = v('TISPACE_SECRET');
+    if (secret !== undefined && secret.length < 32)
+      problems.push('TISPACE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)');
+  }
   return problems;
 }
 
@@ -120,15 +149,21 @@ export function googleSettings(env: Env): GoogleSettings | undefined {
 /** Parses the environment; every problem is listed (one line each), values of secrets never are. */
 export function parseEnv(
   source: Record<string, string | undefined>,
+  options: { dev?: boolean } = {},
 ): { ok: true; env: Env } | { ok: false; problems: string[] } {
   const parsed = envSchema.safeParse(source);
+  const missingToken =
+    !options.dev && !source.SLACK_BOT_TOKEN?.trim()
+      ? ['SLACK_BOT_TOKEN is required (the bot token, xoxb-…)']
+      : [];
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '');
         return issue.message.includes(name) || !name ? issue.message : `${name}: ${issue.message}`;
       });
-  problems.push(...crossProblems(source));
+  problems.unshift(...missingToken);
+  problems.push(...crossProblems(source, options.dev ?? false));
   if (parsed.success && problems.length === 0) return { ok: true, env: parsed.data };
   return { ok: false, problems: [...new Set(problems)] };
 }

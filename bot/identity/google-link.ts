@@ -16,18 +16,18 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { CodeChallengeMethod, type LoginTicket, OAuth2Client } from 'google-auth-library';
+import { CodeChallengeMethod, type LoginTicket } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { Clock, ProvisionerService } from '../../provisioner/api.ts';
 import type { GoogleSettings } from '../config/env.ts';
 import {
   checkGoogleClaims,
   describeVerifyError,
-  GOOGLE_ISSUERS,
   normalizeDomains,
   type Refusal,
   sameEmail,
 } from './claims.ts';
+import { googleOAuthClient, hdHint as hintFor } from './oauth-client.ts';
 import { sendPage, sendRedirect } from './pages.ts';
 import { mintTicket, SIGN_IN_TTL_MS, stateKey, type TicketProblem, verifyTicket } from './state.ts';
 
@@ -105,21 +105,8 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
     throw new Error(`PUBLIC_URL must be an http(s) URL; got ${options.publicUrl}`);
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const redirectUri = `${publicUrl}${CALLBACK_PATH}`;
-  const e = options.endpoints ?? {};
-  const client = new OAuth2Client({
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    redirectUri,
-    // The library checks iss against this list too; checkGoogleClaims checks it again exactly.
-    issuers: [...GOOGLE_ISSUERS],
-    endpoints: {
-      ...(e.authUrl ? { oauth2AuthBaseUrl: e.authUrl } : {}),
-      ...(e.tokenUrl ? { oauth2TokenUrl: e.tokenUrl } : {}),
-      ...(e.certsUrl ? { oauth2FederatedSignonPemCertsUrl: e.certsUrl } : {}),
-    },
-  });
-  // One domain: hint it; several: '*' asks Google to offer Workspace accounts only. A hint, not a check.
-  const hdHint = allowedDomains.length === 1 ? allowedDomains[0]! : '*';
+  const client = googleOAuthClient(options, redirectUri);
+  const hdHint = hintFor(allowedDomains);
 
   const refuse = (
     res: ServerResponse,

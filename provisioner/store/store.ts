@@ -1,3 +1,4 @@
+import { ApiTokensRepo } from './api-tokens-repo.ts';
 import { AuditRepo } from './audit-repo.ts';
 import { type Db, durably, openDb } from './db.ts';
 import { InstancesRepo } from './instances-repo.ts';
@@ -6,6 +7,7 @@ import { OAuthStatesRepo } from './oauth-states-repo.ts';
 import { QuotasRepo } from './quotas-repo.ts';
 import { RemindersRepo } from './reminders-repo.ts';
 import { UsersRepo } from './users-repo.ts';
+import { WebSessionsRepo } from './web-sessions-repo.ts';
 
 /** The SQLite store: one file, one connection, a repository per concept. */
 export class Store {
@@ -16,6 +18,8 @@ export class Store {
   readonly reminders: RemindersRepo;
   readonly audit: AuditRepo;
   readonly oauthStates: OAuthStatesRepo;
+  readonly webSessions: WebSessionsRepo;
+  readonly apiTokens: ApiTokensRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -25,6 +29,8 @@ export class Store {
     this.reminders = new RemindersRepo(db);
     this.audit = new AuditRepo(db);
     this.oauthStates = new OAuthStatesRepo(db);
+    this.webSessions = new WebSessionsRepo(db);
+    this.apiTokens = new ApiTokensRepo(db);
   }
 
   static open(path: string): Store {

@@ -65,6 +65,13 @@ export class UsersRepo {
     return row && fromRow(row);
   }
 
+  findByGoogleSub(googleSub: string): User | undefined {
+    const row = this.#sql.get('SELECT * FROM users WHERE google_sub = ?').get(googleSub) as
+      | UserRow
+      | undefined;
+    return row && fromRow(row);
+  }
+
   ensure(userId: string, teamId: string, now: string): User {
     this.#sql
       .get(
@@ -107,6 +114,12 @@ export class UsersRepo {
         'UPDATE users SET deactivated_at = COALESCE(deactivated_at, ?), deactivated_reason = ? WHERE user_id = ?',
       )
       .run(now, reason, userId);
+  }
+
+  reactivate(userId: string): void {
+    this.#sql
+      .get('UPDATE users SET deactivated_at = NULL, deactivated_reason = NULL WHERE user_id = ?')
+      .run(userId);
   }
 
   setTimeZone(userId: string, tz: string): void {

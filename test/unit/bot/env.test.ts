@@ -74,3 +74,36 @@ describe('parseEnv', () => {
     });
   });
 });
+
+describe('parseEnv in dev mode (npm run dev)', () => {
+  it('needs neither Slack nor Google', () => {
+    const r = parseEnv({}, { dev: true });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(googleSettings(r.env)).toBeUndefined();
+  });
+
+  it('still requires what is given to be complete', () => {
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1' }, { dev: true })).toEqual({
+      ok: false,
+      problems: ['SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET'],
+    });
+    expect(parseEnv({ SLACK_APP_TOKEN: 'xapp-1' }, { dev: true })).toEqual({
+      ok: false,
+      problems: ['SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET'],
+    });
+    const partial = parseEnv({ GOOGLE_CLIENT_ID: 'cid' }, { dev: true });
+    expect(partial.ok).toBe(false);
+    if (!partial.ok)
+      expect(partial.problems).toContain('GOOGLE_CLIENT_SECRET is required for Google sign-in');
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }, { dev: true }).ok).toBe(true);
+  });
+
+  it('is never the default: without it Slack and Google stay required', () => {
+    const r = parseEnv({});
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems[0]).toBe('SLACK_BOT_TOKEN is required (the bot token, xoxb-…)');
+      expect(r.problems.join('\n')).toContain('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required');
+    }
+  });
+});

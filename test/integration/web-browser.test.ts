@@ -1,0 +1,245 @@
+// The web front end in a real browser (Debian's chromium driven by playwright-core) against TiSpace as
+// `npm start` serves it (web + Slack receiver on one HTTP server), the fake Google issuer and the real
+// control plane. Screenshots of the main pages are saved to .cache/screenshots/.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, useNamespace } from './support/cluster.ts';
+import { ADMIN, startWebServer, type WebServer } from './support/web-server.ts';
+
+const SHOTS = path.join(repoRoot, '.cache/screenshots');
+const ns = useNamespace('web-ui');
+let server: WebServer;
+let browser: Browser;
+let ada: Page;
+
+const LIVE_MS = 60_000;
+
+async function signIn(context: BrowserContext, login: { sub: string; email: string }): Promise<Page> {
+  server.google.setNextLogin({ ...login, hd: 'example.com' });
+  const page = await context.newPage();
+  await page.goto(`${server.origin}/`);
+  await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
+  await page.getByRole('link', { name: 'Sign in with Google' }).click();
+  await page.waitForURL(`${server.origin}/`);
+  return page;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+const card = (page: Page, name: string) =>
+  page.locator('article.machine', { has: page.getByRole('heading', { name, exact: true }) });
+
+describe('the web UI in a browser', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startWebServer(ns.name);
+    // Ada already uses TiSpace from Slack: her Google account maps to the same user.
+    server.provisioner.api.linkIdentity(
+      { userId: 'UADA', teamId: 'TWEB' },
+      { googleSub: 'g-ada', email: 'ada@example.com' },
+    );
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('signs in with Google as the Slack user of the same verified email', async () => {
+    const signInPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await signInPage.goto(`${server.origin}/sign-in`);
+    await shot(signInPage, 'sign-in');
+    ada = await signIn(await browser.newContext({ viewport: { width: 1280, height: 900 } }), {
+      sub: 'g-ada',
+      email: 'ada@example.com',
+    });
+    await expect.poll(() => ada.getByText('ada@example.com').count()).toBe(1);
+    await expect.poll(() => ada.getByRole('heading', { name: 'My machines' }).count()).toBe(1);
+    await shot(ada, 'machines-empty');
+  });
+
+  it('shows a create error on the field it is about, and creates nothing', async () => {
+    await ada.goto(`${server.origin}/machines/new`);
+    await ada.getByLabel('Name', { exact: true }).fill('Web_1');
+    await ada.getByLabel('Size', { exact: true }).selectOption('custom');
+    await ada.getByRole('button', { name: 'Create machine' }).click();
+    // The Slack modal's reader: custom size without CPUs → the CPU field.
+    const cpuField = ada.locator('[data-field="cpu"]');
+    await expect
+      .poll(() => cpuField.locator('.error').textContent())
+      .toContain('With size "Custom", enter the number of CPUs');
+    expect(await ada.getByLabel('CPUs (custom size)').getAttribute('aria-invalid')).toBe('true');
+    await ada.getByLabel('CPUs (custom size)').fill('2');
+    await ada.getByLabel('Memory in GiB (custom size)').fill('4');
+    await ada.getByRole('button', { name: 'Create machine' }).click();
+    // Now the provisioner's own check: the name.
+    const nameError = ada.locator('[data-field="name"] .error');
+    await expect.poll(() => nameError.textContent()).toMatch(/name/i);
+    expect(await ada.locator('[data-field="cpu"] .error').count()).toBe(0);
+    expect(await ada.getByLabel('Name', { exact: true }).inputValue()).toBe('Web_1');
+    await shot(ada, 'create-error');
+    expect(server.provisioner.store.instances.listByOwner('UADA')).toEqual([]);
+  });
+
+  it('creates a machine and shows it Ready without a reload', async () => {
+    await ada.getByLabel('Name', { exact: true }).fill('web1');
+    await ada.getByLabel('Size', { exact: true }).selectOption('small');
+    await ada.getByLabel('CPUs (custom size)').fill('');
+    await ada.getByLabel('Memory in GiB (custom size)').fill('');
+    await ada.getByRole('button', { name: 'Create machine' }).click();
+    await ada.waitForURL(/\/\?done=/);
+    // Marks this document: a reload would lose the mark.
+    await ada.evaluate('window.notReloaded = true');
+    const web1 = card(ada, 'web1');
+    expect(await web1.count()).toBe(1);
+    await expect.poll(() => web1.getByTestId('state').textContent(), { timeout: LIVE_MS }).toBe('Ready');
+    expect(await ada.evaluate('window.notReloaded === true')).toBe(true);
+    await expect.poll(() => web1.locator('.ssh code').textContent()).toMatch(/^ssh -p \d+ ubuntu@/);
+    expect(await web1.textContent()).toContain('2 CPU · 8 GiB · 20 GiB disk');
+    await shot(ada, 'machines');
+  });
+
+  it('stops after confirmation, then starts again, live', async () => {
+    const web1 = card(ada, 'web1');
+    await web1.getByRole('link', { name: 'Stop' }).click();
+    await expect.poll(() => ada.getByRole('heading', { name: 'Stop web1?' }).count()).toBe(1);
+    await ada.getByRole('button', { name: 'Yes, stop web1' }).click();
+    await ada.waitForURL(/\/\?done=/);
+    await expect
+      .poll(() => card(ada, 'web1').getByTestId('state').textContent(), { timeout: LIVE_MS })
+      .toBe('Stopped');
+    await card(ada, 'web1').getByRole('button', { name: 'Start' }).click();
+    await ada.waitForURL(/\/\?done=/);
+    await expect
+      .poll(() => card(ada, 'web1').getByTestId('state').textContent(), { timeout: LIVE_MS })
+      .toBe('Ready');
+  });
+
+  it('extends the lease', async () => {
+    const before = server.provisioner.store.instances.findByName('UADA', 'web1')!.leaseEndsAt;
+    await card(ada, 'web1').getByRole('button', { name: 'Extend lease' }).click();
+    await ada.waitForURL(/\/\?done=/);
+    expect(await ada.getByRole('status').first().textContent()).toContain(
+      'The lease of web1 was extended by 1w',
+    );
+    const after = server.provisioner.store.instances.findByName('UADA', 'web1')!.leaseEndsAt;
+    expect(Date.parse(after) - Date.parse(before)).toBeGreaterThanOrEqual(7 * 86_400_000 - 60_000);
+    await ada.getByRole('link', { name: 'web1' }).click();
+    await expect
+      .poll(() => ada.locator('.timeline').textContent())
+      .toContain('extend — lease extended by 1w');
+    await shot(ada, 'machine-detail');
+  });
+
+  it('deletes after confirmation and restores from the snapshot', async () => {
+    await ada.goto(`${server.origin}/`);
+    await card(ada, 'web1').getByRole('link', { name: 'Delete' }).click();
+    await expect.poll(() => ada.getByRole('heading', { name: 'Delete web1?' }).count()).toBe(1);
+    await shot(ada, 'confirm-delete');
+    await ada.getByRole('button', { name: 'Yes, delete web1' }).click();
+    await ada.waitForURL(/\/\?done=/);
+    // The card goes away live once the disk is snapshotted and deleted.
+    await expect.poll(() => card(ada, 'web1').count(), { timeout: LIVE_MS }).toBe(0);
+    await ada.reload();
+    await ada.getByRole('button', { name: 'Restore web1' }).click();
+    await ada.waitForURL(/\/\?done=/);
+    await expect
+      .poll(() => card(ada, 'web1').getByTestId('state').textContent(), { timeout: LIVE_MS })
+      .toBe('Ready');
+  });
+
+  it('account pages: keys, usage, tokens', async () => {
+    await ada.goto(`${server.origin}/keys`);
+    await ada
+      .getByLabel('Public key')
+      .fill('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ada@laptop');
+    await ada.getByRole('button', { name: 'Add key' }).click();
+    await expect.poll(() => ada.locator('table.data').textContent()).toContain('ada@laptop');
+    await shot(ada, 'keys');
+    await ada.goto(`${server.origin}/usage`);
+    await expect.poll(() => ada.locator('.meter').first().textContent()).toContain('1');
+    await shot(ada, 'usage');
+    await ada.goto(`${server.origin}/tokens`);
+    await ada.getByLabel('Name', { exact: true }).fill('ci-script');
+    await ada.getByRole('button', { name: 'Create token' }).click();
+    await expect.poll(() => ada.getByTestId('new-token').textContent()).toMatch(/^tsp_[\w-]{43}$/);
+    await shot(ada, 'tokens');
+  });
+
+  it('an admin sees everyone’s machines, capacity per node and the audit entries of those actions', async () => {
+    const admin = await signIn(await browser.newContext({ viewport: { width: 1280, height: 900 } }), {
+      sub: 'g-boss',
+      email: ADMIN,
+    });
+    await admin.goto(`${server.origin}/admin`);
+    const machines = admin.locator('table.data').nth(1);
+    await expect.poll(() => machines.textContent()).toContain('web1');
+    expect(await machines.textContent()).toContain('ada@example.com');
+    expect(await admin.locator('table.data').first().textContent()).toMatch(/dev-1/);
+    const audit = await admin.getByTestId('audit').textContent();
+    for (const action of ['create', 'stop', 'start', 'extend', 'delete', 'restore'])
+      expect(audit).toContain(action);
+    await admin.getByLabel('Action').fill('restore');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => await admin.getByTestId('audit').locator('tbody tr').count()).toBe(1);
+    await admin.goto(`${server.origin}/admin`);
+    await shot(admin, 'admin');
+  });
+
+  it('another user gets 404 for Ada’s machine, by URL or by form, and nothing changes', async () => {
+    const bob = await signIn(await browser.newContext(), { sub: 'g-bob', email: 'bob@example.com' });
+    const id = server.provisioner.store.instances.findByName('UADA', 'web1')!.id;
+    const view = await bob.goto(`${server.origin}/machines/${id}`);
+    expect(view?.status()).toBe(404);
+    const confirm = await bob.goto(`${server.origin}/machines/${id}/delete`);
+    expect(confirm?.status()).toBe(404);
+    const csrf = await bob.locator('input[name="_csrf"]').first().getAttribute('value');
+    const status = await bob.evaluate(
+      async ({ url, csrf }) =>
+        (
+          await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: `_csrf=${csrf}&confirm=yes`,
+          })
+        ).status,
+      { url: `${server.origin}/machines/${id}/delete`, csrf: csrf! },
+    );
+    expect(status).toBe(404);
+    // And through the API, with a token that may write machines.
+    const bobId = server.provisioner.store.users.findByEmail('bob@example.com')!.userId;
+    const token = server.provisioner.web.createToken(bobId, {
+      name: 'bob',
+      scopes: ['machines:read', 'machines:write'],
+      days: 1,
+    });
+    if (!token.ok) throw new Error(token.error.message);
+    const headers = { authorization: `Bearer ${token.value.token}` };
+    const get = await fetch(`${server.origin}/api/v1/machines/${id}`, { headers });
+    expect(get.status).toBe(404);
+    expect(await get.json()).toMatchObject({ error: { code: 'NotFound' } });
+    expect(
+      (await fetch(`${server.origin}/api/v1/machines/${id}`, { method: 'DELETE', headers })).status,
+    ).toBe(404);
+    expect(
+      (await fetch(`${server.origin}/api/v1/machines/${id}/stop`, { method: 'POST', headers })).status,
+    ).toBe(404);
+    const after = server.provisioner.store.instances.get(id)!;
+    expect(after.desired).toBe('running');
+    expect(after.phase).toBe('running');
+  });
+});

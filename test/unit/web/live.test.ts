@@ -1,0 +1,117 @@
+// Live updates: a phase change reaches the owner's open pages (and admins'), rendered per viewer, and
+// never another user's; a stream starts with the current state of the viewer's machines.
+import { afterEach, describe, expect, it } from 'vitest';
+import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
+import { startWeb, type WebUnderTest } from './support.ts';
+
+let w: WebUnderTest | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+/** Opens /events as `userId` and collects the events' names and data. */
+async function stream(web: WebUnderTest, userId: string) {
+  const s = web.provisioner.web.openSession(userId);
+  const controller = new AbortController();
+  const res = await fetch(`${web.url}/events`, {
+    headers: { cookie: `__Host-tispace_session=${s.token}` },
+    signal: controller.signal,
+  });
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const events: { event: string; data: { id: string; mine?: boolean; html?: string } }[] = [];
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+          end = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return { events, close: () => controller.abort() };
+}
+
+const until = async (what: () => boolean) => {
+  const deadline = Date.now() + 5000;
+  while (!what()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('live updates over SSE', () => {
+  it('sends a changed machine to its owner and to admins, never to others', async () => {
+    w = await startWeb({});
+    const ids = Object.fromEntries(
+      ['ada@example.com', 'bob@example.com', 'boss@corp.com'].map((email) => {
+        const u = w!.provisioner.web.signIn({ sub: email, email });
+        if (!u.ok) throw new Error(u.error.message);
+        return [email, u.value.userId];
+      }),
+    );
+    const ada = ids['ada@example.com']!;
+    const now = w.clock.now().toISOString();
+    const row = newInstanceRow({
+      id: 'web1-abcde',
+      name: 'web1',
+      ownerId: ada,
+      ownerEmail: 'ada@example.com',
+      image: 'ubuntu-22.04',
+      cpu: 2,
+      memoryGiB: 8,
+      diskGiB: 50,
+      loginUser: 'ubuntu',
+      createdAt: now,
+      leaseEndsAt: new Date(w.clock.now().getTime() + 86_400_000).toISOString(),
+    });
+    w.provisioner.store.instances.insert(row, now);
+    const adaStream = await stream(w, ada);
+    const bobStream = await stream(w, ids['bob@example.com']!);
+    const bossStream = await stream(w, ids['boss@corp.com']!);
+    // Ada's stream opens with her machine as it is now.
+    await until(() => adaStream.events.length === 1);
+    expect(adaStream.events[0]).toMatchObject({ event: 'machine', data: { id: row.id, mine: true } });
+
+    const running = w.provisioner.store.instances.update(
+      row.id,
+      { phase: 'running', sshHost: '10.0.0.5', sshPort: 30022, node: 'dev-2' },
+      now,
+    )!;
+    await w.web.live.instanceChanged(running, { from: 'provisioning', to: 'running' });
+    await until(() => adaStream.events.length === 2 && bossStream.events.length === 1);
+    expect(adaStream.events[1]!.data.html).toContain('>Ready<');
+    expect(adaStream.events[1]!.data.html).toContain('ssh -p 30022 ubuntu@10.0.0.5');
+    expect(adaStream.events[1]!.data.html).toContain('dev-2');
+    expect(bossStream.events[0]).toMatchObject({ event: 'machine', data: { id: row.id, mine: false } });
+    expect(bossStream.events[0]!.data.html).toContain('ada@example.com');
+
+    w.provisioner.store.instances.update(row.id, { phase: 'deleted', desired: 'deleted' }, now);
+    await w.web.live.instanceChanged({ ...running, phase: 'deleted' }, { from: 'deleting', to: 'deleted' });
+    await until(() => adaStream.events.length === 3);
+    expect(adaStream.events[2]).toEqual({ event: 'gone', data: { id: row.id } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bobStream.events).toEqual([]);
+    for (const s of [adaStream, bobStream, bossStream]) s.close();
+  });
+
+  it('refuses a stream without a session', async () => {
+    w = await startWeb({});
+    const res = await fetch(`${w.url}/events`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/sign-in');
+  });
+});

@@ -1,0 +1,127 @@
+// The REST API's shapes, as zod schemas: request bodies are validated with them and the OpenAPI document
+// is generated from them (web/api/openapi.ts), so the two cannot drift apart.
+import { z } from 'zod';
+import { API_SCOPES } from '../../provisioner/api.ts';
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().describe('Stable machine-readable code, e.g. InvalidInput, NotFound, QuotaExceeded'),
+    field: z.string().optional().describe('The input the error is about'),
+    message: z.string().describe('What was wrong and what is allowed'),
+  }),
+});
+
+const Condition = z.object({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+});
+
+export const Machine = z.object({
+  id: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  ownerEmail: z.string(),
+  image: z.string(),
+  cpu: z.number().int(),
+  memoryGiB: z.number().int(),
+  diskGiB: z.number().int(),
+  desired: z.enum(['running', 'stopped', 'deleted']),
+  phase: z.enum([
+    'requested',
+    'provisioning',
+    'running',
+    'stopping',
+    'stopped',
+    'deleting',
+    'deleted',
+    'failed',
+  ]),
+  conditions: z.array(Condition),
+  node: z.string().nullable(),
+  ssh: z.string().nullable().describe('The ssh command, once the machine is running'),
+  createdAt: z.string(),
+  readyAt: z.string().nullable(),
+  leaseEndsAt: z.string(),
+});
+
+export const MachineList = z.object({ machines: z.array(Machine) });
+
+export const CreateMachine = z.strictObject({
+  name: z.string().describe('Lowercase letters, digits and "-", starting with a letter'),
+  image: z.string().optional(),
+  size: z.string().optional().describe('A size preset (small, medium, …); or give cpu and memoryGiB'),
+  cpu: z.number().int().optional(),
+  memoryGiB: z.number().int().optional(),
+  diskGiB: z.number().int().optional(),
+  lease: z.string().optional().describe('A duration such as 3d or 12h'),
+});
+
+export const Extend = z.strictObject({
+  by: z.string().optional().describe('A duration such as 3d; default: the default lease'),
+});
+export const Restore = z.strictObject({ name: z.string() });
+
+export const SshKey = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  fingerprint: z.string(),
+  comment: z.string(),
+  createdAt: z.string(),
+});
+export const SshKeyList = z.object({ keys: z.array(SshKey) });
+export const AddKey = z.strictObject({ key: z.string().describe('An OpenSSH public key line') });
+
+const Usage = z.object({
+  instances: z.number(),
+  cpu: z.number(),
+  memoryGiB: z.number(),
+  diskGiB: z.number(),
+});
+export const Quota = z.object({ quota: Usage, used: Usage, left: Usage });
+
+export const ImageList = z.object({
+  images: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      defaultDiskGiB: z.number(),
+      minDiskGiB: z.number(),
+    }),
+  ),
+  sizes: z.record(z.string(), z.object({ cpu: z.number(), memoryGiB: z.number() })),
+});
+
+export const Capacity = z.object({
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      freeCpu: z.number(),
+      freeMemoryGiB: z.number(),
+      cpu: z.number(),
+      memoryGiB: z.number(),
+    }),
+  ),
+});
+
+export const AuditList = z.object({
+  entries: z.array(
+    z.object({
+      id: z.number().int(),
+      at: z.string(),
+      actor: z.string(),
+      action: z.string(),
+      instanceId: z.string().nullable(),
+      reason: z.string(),
+    }),
+  ),
+});
+
+export const Whoami = z.object({
+  userId: z.string(),
+  email: z.string(),
+  isAdmin: z.boolean(),
+  scopes: z.array(z.enum(API_SCOPES)),
+});

@@ -1,0 +1,87 @@
+// Live pages: every open dashboard holds a Server-Sent Events stream. The hub is a Notifier, plugged into
+// the provisioner next to Slack's (fanOutNotifier), so a page hears of a phase change on the same path a
+// Slack message does. Each subscriber re-reads the machine through the API as itself (authorization is
+// re-checked per event) and gets the card's markup, rendered for its own session.
+import type { ServerResponse } from 'node:http';
+import type { Instance, Notifier, PhaseChange, StoredInstance } from '../../provisioner/api.ts';
+
+export interface Subscriber {
+  userId: string;
+  isAdmin: boolean;
+  res: ServerResponse;
+  /** The card of the machine as this subscriber may see it, or undefined if it may not (or it is gone). */
+  render(instance: Instance): { html: string } | undefined;
+  /** Still signed in? Checked at each heartbeat; a signed-out stream is closed. */
+  alive(): boolean;
+  /** The machines whose current state is sent on connecting (a change between page and stream is not lost). */
+  initial(): Instance[];
+}
+
+const HEARTBEAT_MS = 20_000;
+
+export class LiveHub implements Notifier {
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor() {
+    this.#timer = setInterval(() => this.#heartbeat(), HEARTBEAT_MS);
+    this.#timer.unref();
+  }
+
+  get size(): number {
+    return this.#subscribers.size;
+  }
+
+  subscribe(s: Subscriber): void {
+    s.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    s.res.write('retry: 3000\n\n');
+    this.#subscribers.add(s);
+    s.res.on('close', () => this.#subscribers.delete(s));
+    for (const instance of s.initial()) this.#send(s, instance);
+  }
+
+  async instanceChanged(instance: Instance, _change?: PhaseChange): Promise<void> {
+    for (const s of this.#subscribers)
+      if (s.userId === instance.ownerId || s.isAdmin) this.#send(s, instance);
+  }
+
+  #send(s: Subscriber, instance: Instance): void {
+    const card = s.render(instance);
+    // Gone (deleted) or no longer visible: the page drops the card.
+    if (!card) {
+      s.res.write(`event: gone\ndata: ${JSON.stringify({ id: instance.id })}\n\n`);
+      return;
+    }
+    // `mine`: a list page adds cards only of the viewer's own machines (an admin's list is theirs too).
+    const mine = instance.ownerId === s.userId;
+    s.res.write(`event: machine\ndata: ${JSON.stringify({ id: instance.id, mine, html: card.html })}\n\n`);
+  }
+
+  async notice(): Promise<boolean> {
+    return true;
+  }
+
+  async adminAlert(): Promise<void> {}
+
+  #heartbeat(): void {
+    for (const s of this.#subscribers) {
+      if (!s.alive()) {
+        this.#subscribers.delete(s);
+        s.res.end();
+      } else s.res.write(': keep-alive\n\n');
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    for (const s of this.#subscribers) s.res.end();
+    this.#subscribers.clear();
+  }
+}
+
+export type { StoredInstance };
