@@ -9,7 +9,7 @@ import { commandIds } from '../../../bot/listeners/commands/index.ts';
 import { eventIds } from '../../../bot/listeners/events/index.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const schemas = path.resolve(root, '../shared/schemas');
+const schemas = path.join(root, 'third_party', 'slack-manifest-schema');
 // ajv-formats is CommonJS with a `default` export; under NodeNext the plugin is that property.
 const addFormats = (formats as unknown as { default: (ajv: Ajv) => Ajv }).default;
 // Ajv's default class is draft-07, the draft of Slack's schema.
