@@ -68,7 +68,8 @@ const secretSources: Record<string, string> = {
  * Values the shipped examples (.env.example, the example overlay's Secret) use, and the markers
  * people type in their place: an install copied from the docs must not start with them.
  */
-const placeholderPattern = /replace.?me|change.?me|your-[a-z-]*(token|secret)|^xox[bp]-your|^xapp-your|<[^>]*>|…/i;
+const placeholderPattern =
+  /replace.?me|change.?me|your-[a-z-]*(token|secret)|^xox[bp]-your|^xapp-your|<[^>]*>|…/i;
 const exampleValues = new Set([
   '1234567890-abc.apps.googleusercontent.com',
   'replace-with-output-of-openssl-rand-hex-32-000000',
@@ -84,7 +85,8 @@ function crossProblems(raw: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   for (const [name, source] of Object.entries(secretSources)) {
     const value = v(name);
-    if (value !== undefined && isPlaceholder(value)) problems.push(`${name} is still a placeholder: ${source}`);
+    if (value !== undefined && isPlaceholder(value))
+      problems.push(`${name} is still a placeholder: ${source}`);
     if (name === 'SLACK_SIGNING_SECRET' && value !== undefined && !/^[0-9a-f]{32}$/i.test(value))
       problems.push(
         'SLACK_SIGNING_SECRET must be 32 hexadecimal characters, as Slack issues it (Basic Information → Signing Secret)',
