@@ -32,7 +32,7 @@ export {
 export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifier.ts';
 export { silentNotifier } from './notifier.ts';
 export { Provisioner, type ProvisionerOptions } from './provisioner.ts';
-export type { Actor, Limits, ProvisionerService, UsageReport, Whoami } from './service.ts';
+export type { Actor, InstanceRef, Limits, ProvisionerService, UsageReport, Whoami } from './service.ts';
 export type { StoredInstance } from './store/instances-repo.ts';
 export type { SshKey } from './store/keys-repo.ts';
 export { Store } from './store/store.ts';
