@@ -421,6 +421,8 @@ export class ProvisionerService {
           desired: 'running' as const,
           phase: i.phase === 'failed' ? ('requested' as const) : i.phase,
           conditions: [],
+          // Running again: the stop that retention counts from is over.
+          stoppedAt: null,
           ...(expired
             ? { leaseEndsAt: new Date(now + this.d.config.policy.defaultLease).toISOString() }
             : {}),
@@ -500,6 +502,10 @@ export class ProvisionerService {
           generation: gone.generation + 1,
           conditions: [],
           readyAt: null,
+          // A new life: nothing of the previous one's stop or restore window carries over. The snapshot
+          // stays (the disk is cloned from it) until the reconciler sees the clone bound.
+          stoppedAt: null,
+          snapshotExpiresAt: null,
           leaseEndsAt: new Date(now.getTime() + this.d.config.policy.defaultLease).toISOString(),
         },
         now.toISOString(),
