@@ -117,7 +117,12 @@ export class Reconciler {
         this.stats.errors++;
         const delay = this.queue.addRateLimited(key);
         this.#o.log.warn({ instance: key, err: error, retryInMs: delay }, 'reconcile failed; backing off');
-        this.#recordError(key, error);
+        try {
+          this.#recordError(key, error);
+        } catch (recordError) {
+          // The store failing too (locked, I/O) must not end this worker: the retry is already queued.
+          this.#o.log.error({ instance: key, err: recordError }, 'could not record the reconcile error');
+        }
       } finally {
         this.queue.done(key);
       }
