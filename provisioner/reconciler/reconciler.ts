@@ -393,6 +393,17 @@ export class Reconciler {
             ],
           });
         }
+        // A snapshot under our name that TiSpace did not take of this disk proves nothing: keep the disk.
+        if (
+          !isManagedInstanceObject(snapshot, instance.id) ||
+          snapshot.spec?.source?.persistentVolumeClaimName !== names.pvc
+        )
+          return this.#collision(
+            instance,
+            'VolumeSnapshot',
+            names.finalSnapshot,
+            'The disk is kept: an admin must remove or rename that snapshot, then the deletion resumes.',
+          );
         if (snapshot.status?.readyToUse !== true)
           return this.#setStatus(instance, {
             phase: 'deleting',
@@ -556,7 +567,12 @@ export class Reconciler {
     }
   }
 
-  #collision(instance: StoredInstance, kind: string, name: string): ReconcileOutcome {
+  #collision(
+    instance: StoredInstance,
+    kind: string,
+    name: string,
+    advice = 'Delete this instance and create it under another name.',
+  ): ReconcileOutcome {
     return this.#setStatus(instance, {
       phase: 'failed',
       conditions: [
@@ -564,7 +580,7 @@ export class Reconciler {
           type: 'Ready',
           status: 'False',
           reason: 'NameCollision',
-          message: `a ${kind} named ${name} exists that TiSpace did not create; it was left untouched. Delete this instance and create it under another name.`,
+          message: `a ${kind} named ${name} exists that TiSpace did not create; it was left untouched. ${advice}`,
         },
       ],
     });
