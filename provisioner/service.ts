@@ -489,7 +489,9 @@ export class ProvisionerService {
           message: `no restorable snapshot of "${name}"; deleted machines can be restored for ${formatDuration(this.d.config.policy.snapshotGrace)} after deletion`,
         });
       const report = this.#usageReport(actor.userId);
-      const problem = quotaProblem(report.quota, report.used, gone);
+      // Its snapshot is counted already; restored, it becomes the disk instead.
+      const used = { ...report.used, diskGiB: report.used.diskGiB - gone.diskGiB };
+      const problem = quotaProblem(report.quota, used, gone);
       if (problem) throw new UserErrorAbort({ code: 'QuotaExceeded', ...problem });
       const capacityProblem = this.#capacityProblem(gone, overhead);
       if (capacityProblem) throw new UserErrorAbort({ code: 'NoCapacity', message: capacityProblem });
@@ -690,9 +692,16 @@ export class ProvisionerService {
     const mine = this.d.store.instances.listByOwner(userId);
     const all = usageOf(mine);
     const running = usageOf(mine.filter((i) => i.desired === 'running'));
+    // A deleted machine's final snapshot, held for the grace period, still holds its disk's data: it
+    // counts against the disk quota, or create–fill–delete could be repeated without limit.
+    const held = usageOf(
+      this.d.store.instances
+        .listByOwner(userId, { includeDeleted: true })
+        .filter((i) => i.phase === 'deleted' && i.snapshotName !== null),
+    );
     const used = {
       instances: all.instances,
-      diskGiB: all.diskGiB,
+      diskGiB: all.diskGiB + held.diskGiB,
       cpu: running.cpu,
       memoryGiB: running.memoryGiB,
     };
