@@ -33,6 +33,14 @@ export async function main(mode: { dev?: boolean } = {}): Promise<void> {
   const config = loadConfig(env.TISPACE_CONFIG, { namespace: env.TISPACE_NAMESPACE });
   if (!config.ok) refuse(config.error.message.split('\n'));
   const log = createLogger({ level: env.LOG_LEVEL });
+  // A fault nothing handled leaves the process in an unknown state: log it and exit, so the Deployment
+  // restarts a clean one (the store and the cluster hold everything; the reconciler resumes).
+  const fatal = (kind: string) => (error: unknown) => {
+    log.fatal({ err: error }, `${kind}; exiting so the Deployment restarts TiSpace`);
+    process.exit(70);
+  };
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+  process.on('uncaughtException', fatal('uncaught exception'));
 
   const kubeConfig = new KubeConfig();
   try {

@@ -6,7 +6,7 @@ import type { ImageConfig, Quota, TiSpaceConfig } from './config/schema.ts';
 import { type CreateRequest, resolveCreateRequest } from './domain/create-request.ts';
 import { DURATION_HELP, formatDuration, parseDuration } from './domain/duration.ts';
 import type { Instance } from './domain/instance.ts';
-import { newInstanceId } from './domain/names.ts';
+import { looksLikeInstanceId, newInstanceId } from './domain/names.ts';
 import { parsePublicKey } from './domain/ssh-key.ts';
 import { fail, ok, type Result, UserErrorAbort } from './errors.ts';
 import { quotaProblem, remaining, type Usage, usageOf } from './quota.ts';
@@ -17,6 +17,9 @@ import type { Store } from './store/store.ts';
 import type { User } from './store/users-repo.ts';
 
 /** Who is asking: a Slack user (team + user id). Admin rights come from the linked Google email. */
+/** A machine named by its owner (a string: name, or id) or an explicit id (buttons, admin commands). */
+export type InstanceRef = string | { id: string };
+
 export interface Actor {
   userId: string;
   teamId?: string;
@@ -362,19 +365,19 @@ export class ProvisionerService {
     return ok(this.d.store.instances.listByOwner(actor.userId));
   }
 
-  get(actor: Actor, ref: string): Result<StoredInstance> {
+  get(actor: Actor, ref: InstanceRef): Result<StoredInstance> {
     const who = this.#requireUser(actor);
     if (!who.ok) return who;
     return this.#find(actor, ref, who.value.isAdmin);
   }
 
-  setNotifyRef(actor: Actor, ref: string, notifyRef: string): Result<StoredInstance> {
+  setNotifyRef(actor: Actor, ref: InstanceRef, notifyRef: string): Result<StoredInstance> {
     const found = this.get(actor, ref);
     if (!found.ok) return found;
     return ok(this.d.store.instances.update(found.value.id, { notifyRef }, this.#now().toISOString())!);
   }
 
-  stop(actor: Actor, ref: string, reason = 'stopped by the owner'): Result<StoredInstance> {
+  stop(actor: Actor, ref: InstanceRef, reason = 'stopped by the owner'): Result<StoredInstance> {
     return this.#transition(
       actor,
       ref,
@@ -390,7 +393,7 @@ export class ProvisionerService {
     );
   }
 
-  async start(actor: Actor, ref: string): Promise<Result<StoredInstance>> {
+  async start(actor: Actor, ref: InstanceRef): Promise<Result<StoredInstance>> {
     const overhead = await this.d.capacity.overhead();
     return this.#transition(
       actor,
@@ -418,6 +421,8 @@ export class ProvisionerService {
           desired: 'running' as const,
           phase: i.phase === 'failed' ? ('requested' as const) : i.phase,
           conditions: [],
+          // Running again: the stop that retention counts from is over.
+          stoppedAt: null,
           ...(expired
             ? { leaseEndsAt: new Date(now + this.d.config.policy.defaultLease).toISOString() }
             : {}),
@@ -427,7 +432,7 @@ export class ProvisionerService {
     );
   }
 
-  extend(actor: Actor, ref: string, by?: string | number): Result<StoredInstance> {
+  extend(actor: Actor, ref: InstanceRef, by?: string | number): Result<StoredInstance> {
     const { defaultLease, maxLease } = this.d.config.policy;
     const ms = by === undefined ? defaultLease : typeof by === 'number' ? by : parseDuration(by);
     if (ms === undefined || ms <= 0)
@@ -449,7 +454,7 @@ export class ProvisionerService {
     );
   }
 
-  delete(actor: Actor, ref: string, reason = 'deleted by the owner'): Result<StoredInstance> {
+  delete(actor: Actor, ref: InstanceRef, reason = 'deleted by the owner'): Result<StoredInstance> {
     return this.#transition(
       actor,
       ref,
@@ -484,7 +489,9 @@ export class ProvisionerService {
           message: `no restorable snapshot of "${name}"; deleted machines can be restored for ${formatDuration(this.d.config.policy.snapshotGrace)} after deletion`,
         });
       const report = this.#usageReport(actor.userId);
-      const problem = quotaProblem(report.quota, report.used, gone);
+      // Its snapshot is counted already; restored, it becomes the disk instead.
+      const used = { ...report.used, diskGiB: report.used.diskGiB - gone.diskGiB };
+      const problem = quotaProblem(report.quota, used, gone);
       if (problem) throw new UserErrorAbort({ code: 'QuotaExceeded', ...problem });
       const capacityProblem = this.#capacityProblem(gone, overhead);
       if (capacityProblem) throw new UserErrorAbort({ code: 'NoCapacity', message: capacityProblem });
@@ -497,6 +504,10 @@ export class ProvisionerService {
           generation: gone.generation + 1,
           conditions: [],
           readyAt: null,
+          // A new life: nothing of the previous one's stop or restore window carries over. The snapshot
+          // stays (the disk is cloned from it) until the reconciler sees the clone bound.
+          stoppedAt: null,
+          snapshotExpiresAt: null,
           leaseEndsAt: new Date(now.getTime() + this.d.config.policy.defaultLease).toISOString(),
         },
         now.toISOString(),
@@ -507,7 +518,7 @@ export class ProvisionerService {
   }
 
   /** The owner says the machine is in use ("I'm still using it"): resets idle detection. */
-  markActive(actor: Actor, ref: string): Result<StoredInstance> {
+  markActive(actor: Actor, ref: InstanceRef): Result<StoredInstance> {
     const now = this.#now().toISOString();
     return this.#transition(
       actor,
@@ -520,7 +531,7 @@ export class ProvisionerService {
   }
 
   /** Admin: exempt an instance from retention deletion (or lift the exemption). */
-  keep(actor: Actor, ref: string, keep: boolean): Result<StoredInstance> {
+  keep(actor: Actor, ref: InstanceRef, keep: boolean): Result<StoredInstance> {
     const who = this.#requireUser(actor);
     if (!who.ok) return who;
     if (!who.value.isAdmin) return fail('Forbidden', 'only admins can exempt instances from retention');
@@ -605,7 +616,7 @@ export class ProvisionerService {
 
   #transition(
     actor: Actor,
-    ref: string,
+    ref: InstanceRef,
     action: string,
     refuse: (i: StoredInstance) => string | undefined,
     patch: (i: StoredInstance) => Partial<StoredInstance>,
@@ -631,12 +642,22 @@ export class ProvisionerService {
     });
   }
 
-  /** Own instance by name; admins may also name any instance by id. Others' instances are "not found". */
-  #find(actor: Actor, ref: string, isAdmin: boolean): Result<StoredInstance> {
-    const own = this.d.store.instances.findByName(actor.userId, ref);
-    if (own) return ok(own);
-    const byId = this.d.store.instances.get(ref);
-    if (byId && byId.phase !== 'deleted' && (byId.ownerId === actor.userId || isAdmin)) return ok(byId);
+  /**
+   * `{ id }` (buttons, admin commands) resolves that id only; a string is the actor's own machine by name,
+   * or, in the id shape (which no name may take), by id. Admins may reach any instance by id; others'
+   * instances are "not found".
+   */
+  #find(actor: Actor, ref: InstanceRef, isAdmin: boolean): Result<StoredInstance> {
+    const id = typeof ref === 'string' ? undefined : ref.id;
+    if (typeof ref === 'string') {
+      const own = this.d.store.instances.findByName(actor.userId, ref);
+      if (own) return ok(own);
+    }
+    const byId = id ?? (typeof ref === 'string' && looksLikeInstanceId(ref) ? ref : undefined);
+    const found = byId === undefined ? undefined : this.d.store.instances.get(byId);
+    if (found && found.phase !== 'deleted' && (found.ownerId === actor.userId || isAdmin)) return ok(found);
+    if (id !== undefined) return fail('NotFound', `no instance with id "${id}" that you may act on`);
+    ref = ref as string;
     const names = this.d.store.instances.listByOwner(actor.userId).map((i) => i.name);
     return fail(
       'NotFound',
@@ -671,9 +692,16 @@ export class ProvisionerService {
     const mine = this.d.store.instances.listByOwner(userId);
     const all = usageOf(mine);
     const running = usageOf(mine.filter((i) => i.desired === 'running'));
+    // A deleted machine's final snapshot, held for the grace period, still holds its disk's data: it
+    // counts against the disk quota, or create–fill–delete could be repeated without limit.
+    const held = usageOf(
+      this.d.store.instances
+        .listByOwner(userId, { includeDeleted: true })
+        .filter((i) => i.phase === 'deleted' && i.snapshotName !== null),
+    );
     const used = {
       instances: all.instances,
-      diskGiB: all.diskGiB,
+      diskGiB: all.diskGiB + held.diskGiB,
       cpu: running.cpu,
       memoryGiB: running.memoryGiB,
     };

@@ -71,7 +71,8 @@ export interface Ctx {
 
 export type PageHandler = (ctx: Ctx) => Promise<void> | void;
 
-const STATIC: Record<string, { type: string; file: string }> = {
+/** Static assets, served outside the router (an Ingress must route them too). */
+export const STATIC: Record<string, { type: string; file: string }> = {
   '/static/app.css': { type: 'text/css; charset=utf-8', file: 'static/app.css' },
   '/static/app.js': { type: 'text/javascript; charset=utf-8', file: 'static/app.js' },
 };

@@ -106,7 +106,7 @@ export async function adminCommand(ctx: CommandContext): Promise<void> {
     case 'unkeep': {
       const id = idArg(ctx);
       if (!id) return ctx.reply({ text: `:warning: \`admin ${sub}\` needs one instance id.${usage(sub)}` });
-      const kept = api.keep(ctx.actor, id, sub === 'keep');
+      const kept = api.keep(ctx.actor, { id }, sub === 'keep');
       if (!kept.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, kept.error));
       return ctx.reply({
         text:
@@ -121,8 +121,8 @@ export async function adminCommand(ctx: CommandContext): Promise<void> {
       if (!id) return ctx.reply({ text: `:warning: \`admin ${sub}\` needs one instance id.${usage(sub)}` });
       const done =
         sub === 'stop'
-          ? api.stop(ctx.actor, id, `stopped by admin ${ctx.actor.userId}`)
-          : api.delete(ctx.actor, id, `deleted by admin ${ctx.actor.userId}`);
+          ? api.stop(ctx.actor, { id }, `stopped by admin ${ctx.actor.userId}`)
+          : api.delete(ctx.actor, { id }, `deleted by admin ${ctx.actor.userId}`);
       if (!done.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, done.error));
       return ctx.reply({
         text: `${sub === 'stop' ? 'Stopping' : 'Deleting'} \`${done.value.id}\` of <@${done.value.ownerId}>.`,

@@ -57,11 +57,46 @@ const envSchema = z.object({
   GOOGLE_CERTS_URL: optionalText.pipe(url('GOOGLE_CERTS_URL').optional()),
 });
 
+/** Where each secret comes from, for the message that asks for the real value. */
+const secretSources: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'set the bot token from Slack (OAuth & Permissions)',
+  SLACK_SIGNING_SECRET: 'set the Signing Secret from Slack (Basic Information)',
+  SLACK_APP_TOKEN: 'set the app-level token from Slack (Basic Information → App-Level Tokens)',
+  GOOGLE_CLIENT_ID: 'set the OAuth client id from Google Cloud (APIs & Services → Credentials)',
+  GOOGLE_CLIENT_SECRET: 'set the OAuth client secret from Google Cloud (APIs & Services → Credentials)',
+  TISPACE_SECRET: 'set a random value (openssl rand -hex 32)',
+};
+
+/**
+ * Values the shipped examples (.env.example, the example overlay's Secret) use, and the markers
+ * people type in their place: an install copied from the docs must not start with them.
+ */
+const placeholderPattern =
+  /replace.?me|change.?me|your-[a-z-]*(token|secret)|^xox[bp]-your|^xapp-your|<[^>]*>|…/i;
+const exampleValues = new Set([
+  '1234567890-abc.apps.googleusercontent.com',
+  'replace-with-output-of-openssl-rand-hex-32-000000',
+]);
+
+export function isPlaceholder(value: string): boolean {
+  return placeholderPattern.test(value) || exampleValues.has(value);
+}
+
 /** Rules across settings; read from the raw values so they are reported even when others are malformed. */
 function crossProblems(raw: Record<string, string | undefined>, dev: boolean): string[] {
   const v = (name: string) => (raw[name]?.trim() ? raw[name]!.trim() : undefined);
   const problems: string[] = [];
-  if (dev) return devProblems(v);
+  for (const [name, source] of Object.entries(secretSources)) {
+    const value = v(name);
+    if (value !== undefined && isPlaceholder(value))
+      problems.push(`${name} is still a placeholder: ${source}`);
+    if (name === 'SLACK_SIGNING_SECRET' && value !== undefined && !/^[0-9a-f]{32}$/i.test(value))
+      problems.push(
+        'SLACK_SIGNING_SECRET must be 32 hexadecimal characters, as Slack issues it (Basic Information → Signing Secret)',
+      );
+  }
+  // Dev mode checks the same values, but needs neither Slack nor Google.
+  if (dev) return [...problems, ...devProblems(v)];
   if (!v('SLACK_APP_TOKEN') && !v('SLACK_SIGNING_SECRET'))
     problems.push(
       'SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret) unless SLACK_APP_TOKEN selects Socket Mode',

@@ -8,10 +8,18 @@ export function validateName(name: string): string | undefined {
   if (name.length === 0) return `a name is required (${NAME_HELP})`;
   if (name.length > 40) return `"${name.slice(0, 60)}" is ${name.length} characters; names are ${NAME_HELP}`;
   if (!NAME_RE.test(name)) return `"${name}" is not a valid name; names are ${NAME_HELP}`;
+  if (looksLikeInstanceId(name))
+    return `"${name}" looks like an instance id (a name, "-" and 5 of ${ALPHABET}); choose a name that does not end like one`;
   return undefined;
 }
 
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const ID_RE = new RegExp(`^[a-z]([-a-z0-9]*[a-z0-9])?-[${ALPHABET}]{5}$`);
+
+/** The shape of newInstanceId's ids. Names may not take it, so a reference is never both. */
+export function looksLikeInstanceId(ref: string): boolean {
+  return ID_RE.test(ref);
+}
 
 /** Instance id = name + 5 random characters: unique, DNS-1123/1035, and stable once written. */
 export function newInstanceId(name: string): string {

@@ -188,6 +188,9 @@ export function stripSecret(secret: V1Secret): V1Secret {
 /** VolumeSnapshots: whether they are ready, and why not. */
 export function stripSnapshot(snapshot: VolumeSnapshot): VolumeSnapshot {
   const out: VolumeSnapshot = { metadata: namespacedMeta(snapshot.metadata) };
+  // The source says whose disk a snapshot holds: a final snapshot is trusted only if it is of ours.
+  const source = snapshot.spec?.source?.persistentVolumeClaimName;
+  if (source !== undefined) out.spec = { source: { persistentVolumeClaimName: source } };
   const status = snapshot.status;
   if (status) {
     const s: NonNullable<VolumeSnapshot['status']> = {};

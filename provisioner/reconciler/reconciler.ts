@@ -42,6 +42,8 @@ export interface ReconcileOutcome {
 }
 
 const EXPECTATION_TTL_MS = 30_000;
+/** How soon a pass that found the caches unsynced runs again. */
+const UNSYNCED_RETRY_MS = 500;
 const expectationKey = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 
 type StatusPatch = Omit<InstancePatch, 'conditions'> & {
@@ -115,7 +117,12 @@ export class Reconciler {
         this.stats.errors++;
         const delay = this.queue.addRateLimited(key);
         this.#o.log.warn({ instance: key, err: error, retryInMs: delay }, 'reconcile failed; backing off');
-        this.#recordError(key, error);
+        try {
+          this.#recordError(key, error);
+        } catch (recordError) {
+          // The store failing too (locked, I/O) must not end this worker: the retry is already queued.
+          this.#o.log.error({ instance: key, err: recordError }, 'could not record the reconcile error');
+        }
       } finally {
         this.queue.done(key);
       }
@@ -157,6 +164,8 @@ export class Reconciler {
     const instance = this.#o.store.instances.get(id);
     // Unknown to the store: never act (a lost database is rebuilt by adopt, not by deleting).
     if (!instance) return {};
+    // A cache whose list failed is empty, not "nothing exists": acting on it would take a disk for gone.
+    if (!this.#o.world.synced) return { requeueAfterMs: UNSYNCED_RETRY_MS };
     switch (instance.desired) {
       case 'running':
         return this.#ensureRunning(instance);
@@ -356,10 +365,16 @@ export class Reconciler {
       if (pvc.status?.phase === 'Bound' && !pvc.metadata?.deletionTimestamp) {
         // Nothing deletes a disk without a ready snapshot of it.
         const snapshot = world.snapshots.get(names.finalSnapshot, ns);
+        // A previous snapshot (the one a restore came from) is kept until this one is ready.
+        const previous =
+          instance.snapshotName && instance.snapshotName !== names.finalSnapshot
+            ? instance.snapshotName
+            : null;
         if (!snapshot) {
-          store.durably(() =>
-            store.instances.update(instance.id, { snapshotName: names.finalSnapshot }, now.toISOString()),
-          );
+          if (!previous)
+            store.durably(() =>
+              store.instances.update(instance.id, { snapshotName: names.finalSnapshot }, now.toISOString()),
+            );
           await this.#createOwned(
             instance,
             'create-snapshot',
@@ -367,7 +382,7 @@ export class Reconciler {
           );
           return this.#setStatus(instance, {
             phase: 'deleting',
-            snapshotName: names.finalSnapshot,
+            ...(previous ? {} : { snapshotName: names.finalSnapshot }),
             conditions: [
               {
                 type: 'DiskSnapshot',
@@ -378,6 +393,17 @@ export class Reconciler {
             ],
           });
         }
+        // A snapshot under our name that TiSpace did not take of this disk proves nothing: keep the disk.
+        if (
+          !isManagedInstanceObject(snapshot, instance.id) ||
+          snapshot.spec?.source?.persistentVolumeClaimName !== names.pvc
+        )
+          return this.#collision(
+            instance,
+            'VolumeSnapshot',
+            names.finalSnapshot,
+            'The disk is kept: an admin must remove or rename that snapshot, then the deletion resumes.',
+          );
         if (snapshot.status?.readyToUse !== true)
           return this.#setStatus(instance, {
             phase: 'deleting',
@@ -390,15 +416,16 @@ export class Reconciler {
               },
             ],
           });
-        // Record the restore window durably before the disk goes.
+        if (previous) await this.#dropSnapshot(instance, previous, 'replaced by a newer final snapshot');
+        // Record the restore window durably before the disk goes. The expiry belongs to this snapshot:
+        // one recorded for another (an earlier life's) is never reused.
+        const kept = instance.snapshotName === names.finalSnapshot ? instance.snapshotExpiresAt : null;
         store.durably(() =>
           store.instances.update(
             instance.id,
             {
               snapshotName: names.finalSnapshot,
-              snapshotExpiresAt:
-                instance.snapshotExpiresAt ??
-                new Date(now.getTime() + config.policy.snapshotGrace).toISOString(),
+              snapshotExpiresAt: kept ?? new Date(now.getTime() + config.policy.snapshotGrace).toISOString(),
             },
             now.toISOString(),
           ),
@@ -410,10 +437,26 @@ export class Reconciler {
       }
       return this.#setStatus(instance, { phase: 'deleting' });
     }
+    // "Gone" is terminal: confirm it with the API server, not only the cache, before saying so.
+    for (const [kind, name] of [
+      ['Pod', names.pod],
+      ['PersistentVolumeClaim', names.pvc],
+    ] as const) {
+      if (await this.#existsLive(instance, ref('v1', kind, name, ns))) {
+        this.#o.log.warn({ instance: instance.id, kind, name }, 'cache says gone but it exists; waiting');
+        return { requeueAfterMs: 1000 };
+      }
+    }
     const fresh = store.instances.get(instance.id) ?? instance;
+    // A snapshot with no window yet (a restore that never bound its disk) is the only copy: a full grace.
+    const expires =
+      fresh.snapshotName && !fresh.snapshotExpiresAt
+        ? new Date(now.getTime() + config.policy.snapshotGrace).toISOString()
+        : fresh.snapshotExpiresAt;
     const done = this.#setStatus(fresh, {
       phase: 'deleted',
       deletedAt: fresh.deletedAt ?? now.toISOString(),
+      snapshotExpiresAt: expires,
       node: null,
       sshHost: null,
       sshPort: null,
@@ -423,14 +466,12 @@ export class Reconciler {
           status: 'False',
           reason: 'Deleted',
           message: fresh.snapshotName
-            ? `deleted; restorable from ${fresh.snapshotName} until ${fresh.snapshotExpiresAt}`
+            ? `deleted; restorable from ${fresh.snapshotName} until ${expires}`
             : 'deleted',
         },
       ],
     });
-    return fresh.snapshotExpiresAt
-      ? { requeueAfterMs: Math.max(1000, Date.parse(fresh.snapshotExpiresAt) - now.getTime()) }
-      : done;
+    return expires ? { requeueAfterMs: Math.max(1000, Date.parse(expires) - now.getTime()) } : done;
   }
 
   /** After the grace period the final snapshot goes too (unless an admin said keep). */
@@ -453,7 +494,9 @@ export class Reconciler {
   ): Promise<void> {
     const { config, world, store, clock } = this.#o;
     const now = clock.now().toISOString();
-    const snapshot = world.snapshots.get(name, config.namespace);
+    const target = ref('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', name, config.namespace);
+    // Not in the cache is not proof it is gone: forget a snapshot only after deleting it or seeing 404.
+    const snapshot = world.snapshots.get(name, config.namespace) ?? (await this.#readLive(target));
     if (snapshot && isManagedInstanceObject(snapshot, instance.id)) {
       this.#step('delete-snapshot', instance.id);
       await this.#deleteOwned(
@@ -501,6 +544,21 @@ export class Reconciler {
     }
   }
 
+  /** The object as the API server has it now; undefined when it does not exist. */
+  async #readLive(target: ObjectRef): Promise<KubernetesObject | undefined> {
+    try {
+      return await this.#o.kube.read(target);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async #existsLive(instance: Instance, target: ObjectRef): Promise<boolean> {
+    const live = await this.#readLive(target);
+    return live !== undefined && isManagedInstanceObject(live, instance.id);
+  }
+
   async #deleteOwned(target: ObjectRef, uid: string | undefined): Promise<void> {
     try {
       await this.#o.kube.delete(target, uid ? { uid } : {});
@@ -509,7 +567,12 @@ export class Reconciler {
     }
   }
 
-  #collision(instance: StoredInstance, kind: string, name: string): ReconcileOutcome {
+  #collision(
+    instance: StoredInstance,
+    kind: string,
+    name: string,
+    advice = 'Delete this instance and create it under another name.',
+  ): ReconcileOutcome {
     return this.#setStatus(instance, {
       phase: 'failed',
       conditions: [
@@ -517,7 +580,7 @@ export class Reconciler {
           type: 'Ready',
           status: 'False',
           reason: 'NameCollision',
-          message: `a ${kind} named ${name} exists that TiSpace did not create; it was left untouched. Delete this instance and create it under another name.`,
+          message: `a ${kind} named ${name} exists that TiSpace did not create; it was left untouched. ${advice}`,
         },
       ],
     });

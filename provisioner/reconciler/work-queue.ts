@@ -14,7 +14,7 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   readonly #waiters: (() => void)[] = [];
   #shutDown = false;
   readonly #base: number;
@@ -37,20 +37,30 @@ export class WorkQueue {
     this.#waiters.shift()?.();
   }
 
-  /** Adds the key after `ms` (a later add of the same key sooner wins). */
+  /**
+   * Adds the key after `ms`. Sooner wins, as in client-go: a failure's short backoff replaces a long
+   * requeue already waiting, and a later request never postpones an earlier one.
+   */
   addAfter(key: string, ms: number): void {
     if (this.#shutDown) return;
+    const pending = this.#timers.get(key);
     if (ms <= 0) {
+      if (pending) clearTimeout(pending.timer);
+      this.#timers.delete(key);
       this.add(key);
       return;
     }
-    if (this.#timers.has(key)) return;
+    const at = Date.now() + ms;
+    if (pending) {
+      if (pending.at <= at) return;
+      clearTimeout(pending.timer);
+    }
     const timer = setTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
     }, ms);
     timer.unref?.();
-    this.#timers.set(key, timer);
+    this.#timers.set(key, { timer, at });
   }
 
   /** Re-adds after this key's next backoff delay: base·2^failures, capped. Returns the delay. */
@@ -98,7 +108,7 @@ export class WorkQueue {
 
   shutDown(): void {
     this.#shutDown = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     for (const wake of this.#waiters.splice(0)) wake();
   }

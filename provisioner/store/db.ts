@@ -5,6 +5,9 @@ import { migrations as allMigrations, type Migration } from './migrations.ts';
 
 export type Db = Database.Database;
 
+/** How long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 100;
+
 export interface OpenDbOptions {
   path: string;
   /** Stop at this schema version (tests build a database "made by the previous version"). */
@@ -19,7 +22,9 @@ export function openDb({ path, upTo, migrations = allMigrations }: OpenDbOptions
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // SQLite waits for a lock synchronously, freezing the event loop (acks, probes) meanwhile: wait briefly
+  // and let the caller's retry (the reconciler's backoff, the user's next click) try again.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   migrate(db, migrations, upTo);
   return db;
 }

@@ -8,8 +8,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** Directory of this module: the Go modules (k8s, etcd, kwok) and KWOK stage configs live below it. */
 export const clusterSourceDir = path.join(repoRoot, 'test', 'cluster');
 
-/** Upstream CRDs shared next to the repository (Rook, external-snapshotter). */
-export const sharedCrdDir = path.resolve(repoRoot, '..', 'shared', 'crds');
+/** Upstream CRDs vendored in the repository (Rook, external-snapshotter): see third_party/README.md. */
+export const sharedCrdDir = path.join(repoRoot, 'third_party', 'crds');
 
 /** Per-checkout runtime state: PKI, kubeconfigs, etcd data, logs, pids. Gitignored (.cache/). */
 export const stateDir = path.join(repoRoot, '.cache', 'cluster');

@@ -114,7 +114,7 @@ export function snapshotClass(): KubernetesObject {
   } as KubernetesObject;
 }
 
-/** All CustomResourceDefinitions in ../shared/crds/*.yaml. */
+/** All CustomResourceDefinitions in third_party/crds/*.yaml. */
 export function sharedCrds(dir = sharedCrdDir): KubernetesObject[] {
   const crds: KubernetesObject[] = [];
   for (const file of readdirSync(dir)

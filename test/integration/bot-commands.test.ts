@@ -248,7 +248,8 @@ describe('interactions', () => {
       timeoutMs: 10_000,
       what: 'four refusals',
     });
-    for (const text of h.replies('UADA').slice(replies)) expect(text).toContain('you have no instance named');
+    for (const text of h.replies('UADA').slice(replies))
+      expect(text).toContain(`no instance with id "${victim.value.id}" that you may act on`);
     const after = h.provisioner.store.instances.get(victim.value.id)!;
     expect(after.desired).toBe(before.desired);
     expect(after.leaseEndsAt).toBe(before.leaseEndsAt);

@@ -30,12 +30,13 @@ const fromHome = (body: BlockAction): boolean =>
 export async function runInstanceAction<T>(
   args: BlockActionArgs,
   deps: BotDeps,
-  run: (actor: Required<Actor>, instanceId: string) => Result<T> | Promise<Result<T>>,
+  run: (actor: Required<Actor>, instance: { id: string }) => Result<T> | Promise<Result<T>>,
   describe: (value: T) => string,
 ): Promise<Result<T>> {
   const { body, client, respond } = args;
   const actor = actorOf(body);
-  const result = await run(actor, buttonValue(args));
+  // A button names an instance by id, never by a name that might equal another machine's id.
+  const result = await run(actor, { id: buttonValue(args) });
   if (fromHome(body)) {
     const notice = result.ok ? describe(result.value) : `:warning: ${result.error.message}`;
     await publishHome({ client, deps, actor, page: homePageOf(body.view?.private_metadata), notice });

@@ -47,7 +47,7 @@ export const extendAction = (deps: BotDeps) => async (args: BlockActionArgs) => 
 export const deleteAskAction = (deps: BotDeps) => async (args: BlockActionArgs) => {
   await args.ack();
   const actor = actorOf(args.body);
-  const found = deps.api.get(actor, buttonValue(args));
+  const found = deps.api.get(actor, { id: buttonValue(args) });
   if (!found.ok)
     return void (await args.respond({
       response_type: 'ephemeral',
@@ -92,7 +92,7 @@ export const stillUsingAction = (deps: BotDeps) => async (args: BlockActionArgs)
 export const sshInfoAction = (deps: BotDeps) => async (args: BlockActionArgs) => {
   await args.ack();
   const actor = actorOf(args.body);
-  const found = deps.api.get(actor, buttonValue(args));
+  const found = deps.api.get(actor, { id: buttonValue(args) });
   const text = found.ok ? sshMessage(found.value).text : errorReply(deps, actor, found.error).text;
   await args.client.views.open({
     trigger_id: args.body.trigger_id,

@@ -8,7 +8,11 @@ const google = {
   PUBLIC_URL: 'https://tispace.example.com',
   TISPACE_SECRET: 'x'.repeat(32),
 };
-const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', ...google };
+const base = {
+  SLACK_BOT_TOKEN: 'xoxb-1',
+  SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
+  ...google,
+};
 
 describe('parseEnv', () => {
   it('applies the defaults', () => {

@@ -5,17 +5,21 @@ import { Ajv } from 'ajv';
 import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { renderAppManifest } from '../../../bot/config/app-manifest.ts';
 import { commandIds } from '../../../bot/listeners/commands/index.ts';
 import { eventIds } from '../../../bot/listeners/events/index.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const schemas = path.resolve(root, '../shared/schemas');
+const schemas = path.join(root, 'third_party', 'slack-manifest-schema');
 // ajv-formats is CommonJS with a `default` export; under NodeNext the plugin is that property.
 const addFormats = (formats as unknown as { default: (ajv: Ajv) => Ajv }).default;
 // Ajv's default class is draft-07, the draft of Slack's schema.
 const manifest = parse(readFileSync(path.join(root, 'app-manifest.yml'), 'utf8')) as {
   _metadata: { major_version: number };
-  features: { slash_commands: { command: string; url: string }[]; app_home: { home_tab_enabled: boolean } };
+  features: {
+    slash_commands: { command: string; url: string; should_escape: boolean }[];
+    app_home: { home_tab_enabled: boolean };
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions: { bot_events: string[]; request_url: string };
@@ -62,5 +66,48 @@ describe('app-manifest.yml', () => {
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual(
       ['chat:write', 'commands', 'im:write', 'users:read', 'users:read.email'].sort(),
     );
+  });
+
+  it('has Slack escape the command text, so `admin quota @alice` receives a user id', () => {
+    for (const c of manifest.features.slash_commands) expect(c.should_escape, c.command).toBe(true);
+  });
+});
+
+describe('npm run manifest (the Socket Mode switch)', () => {
+  const validate = (doc: object) => {
+    const schema = JSON.parse(
+      readFileSync(path.join(schemas, 'slack-app-manifest.schema.1.0.0.json'), 'utf8'),
+    ) as object;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    const check = ajv.compile(schema);
+    check(doc);
+    return check.errors ?? [];
+  };
+
+  it('HTTP: every request URL is PUBLIC_URL/slack/events, Socket Mode off', () => {
+    const doc = parse(
+      renderAppManifest({ publicUrl: 'https://tispace.corp.example/' }),
+    ) as typeof manifest & {
+      settings: { socket_mode_enabled: boolean };
+    };
+    expect(validate(doc)).toEqual([]);
+    expect(doc.settings.socket_mode_enabled).toBe(false);
+    const urls = [
+      ...doc.features.slash_commands.map((c) => c.url),
+      doc.settings.event_subscriptions.request_url,
+      doc.settings.interactivity.request_url,
+    ];
+    expect(new Set(urls)).toEqual(new Set(['https://tispace.corp.example/slack/events']));
+  });
+
+  it('Socket Mode: enabled, no request URL (Slack refuses them), still valid', () => {
+    const text = renderAppManifest({ publicUrl: 'https://tispace.corp.example', socketMode: true });
+    const doc = parse(text) as typeof manifest & { settings: { socket_mode_enabled: boolean } };
+    expect(validate(doc)).toEqual([]);
+    expect(doc.settings.socket_mode_enabled).toBe(true);
+    expect(text).not.toContain('request_url');
+    expect(doc.features.slash_commands.every((c) => c.url === undefined && c.should_escape)).toBe(true);
+    expect(doc.settings.interactivity.is_enabled).toBe(true);
   });
 });

@@ -38,7 +38,7 @@ describe('start-up while Slack and Kubernetes are down', () => {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: 'secret',
+        SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
         SLACK_API_URL: `http://127.0.0.1:${dead}/api/`,
         GOOGLE_CLIENT_ID: 'cid',
         GOOGLE_CLIENT_SECRET: 'cs',

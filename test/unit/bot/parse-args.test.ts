@@ -36,6 +36,27 @@ describe('tokenize', () => {
     expect(tokens('')).toEqual([]);
   });
 
+  it("undoes Slack's escaping: entities decoded, links unwrapped, mentions kept for the commands", () => {
+    expect(tokens('admin quota <@U0ALICE|alice> --cpu 4')).toEqual([
+      'admin',
+      'quota',
+      '<@U0ALICE|alice>',
+      '--cpu',
+      '4',
+    ]);
+    expect(tokens('key add ssh-ed25519 AAAA ada&amp;bob&lt;laptop&gt;')).toEqual([
+      'key',
+      'add',
+      'ssh-ed25519',
+      'AAAA',
+      'ada&bob<laptop>',
+    ]);
+    expect(tokens('x <https://example.com/a?b=1&amp;c=2|example.com/a>')).toEqual([
+      'x',
+      'https://example.com/a?b=1&c=2',
+    ]);
+  });
+
   it('reports an unclosed quote', () => {
     expect(tokenize('create "web1')).toEqual({ ok: false, message: 'a quote is not closed (missing ")' });
   });

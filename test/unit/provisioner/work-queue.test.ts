@@ -40,4 +40,24 @@ describe('work queue', () => {
     q.shutDown();
     expect(await idle).toBeUndefined();
   });
+
+  it('a sooner addAfter replaces a later one (a backoff is not lost behind a long requeue)', async () => {
+    const q = new WorkQueue();
+    q.addAfter('k', 10_000);
+    q.addAfter('k', 10);
+    const started = Date.now();
+    const key = await Promise.race([q.get(), new Promise((r) => setTimeout(() => r('timeout'), 1_000))]);
+    expect(key).toBe('k');
+    expect(Date.now() - started).toBeLessThan(500);
+    q.shutDown();
+  });
+
+  it('a later addAfter does not postpone a sooner one', async () => {
+    const q = new WorkQueue();
+    q.addAfter('k', 10);
+    q.addAfter('k', 10_000);
+    const key = await Promise.race([q.get(), new Promise((r) => setTimeout(() => r('timeout'), 1_000))]);
+    expect(key).toBe('k');
+    q.shutDown();
+  });
 });
