@@ -52,10 +52,14 @@ describe('restore starts a new life', () => {
     expect(restored.value.snapshotExpiresAt).toBeNull();
     expect(restored.value.stoppedAt).toBeNull();
     // The clone of the disk exists (and is bound), but the machine never comes up.
-    await waitFor(async () => ((await labelledObjects(ns.name, id)).pvcs[0]?.status?.phase === 'Bound' ? true : undefined), {
-      timeoutMs: 60_000,
-      what: 'the restored disk',
-    });
+    await waitFor(
+      async () =>
+        (await labelledObjects(ns.name, id)).pvcs[0]?.status?.phase === 'Bound' ? true : undefined,
+      {
+        timeoutMs: 60_000,
+        what: 'the restored disk',
+      },
+    );
 
     clock.advance(DAY + 60_000); // past the first snapshot's expiry
     expect(p.api.delete(gil, 'lazarus').ok).toBe(true);

@@ -5,7 +5,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Provisioner } from '../../provisioner/api.ts';
-import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
+import { kubeConfig, useNamespace } from './support/cluster.ts';
 import { type FaultProxy, isList, startFaultProxy } from './support/fault-proxy.ts';
 import {
   labelledObjects,
