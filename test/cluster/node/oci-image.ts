@@ -54,7 +54,11 @@ export async function ociLayoutFromTree(tree: string, layout: string, tag: strin
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
       layers: [
-        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerHex}`, size: layerSize },
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: `sha256:${layerHex}`,
+          size: layerSize,
+        },
       ],
     }),
   );
