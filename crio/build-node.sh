@@ -41,7 +41,7 @@ step "building crio (tags: $build_tags)"
 step "building pinns"
 make -s -C "$tree/pinns" clean >&2 || true
 make -s -C "$tree/pinns" >&2
-cp "$tree/pinns/pinns" "$scratch/pinns"
+cp "$tree/bin/pinns" "$scratch/pinns"
 rm -rf "$bin"
 mv "$scratch" "$bin"
 trap - EXIT

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { binaryPath } from '../build.ts';
@@ -71,14 +71,17 @@ export async function prepareNode(pki: Pki, apiserverUrl: string, crioBin: strin
   const ports = await choosePorts();
   writeFileSync(path.join(nodePaths.dir, 'ports.json'), `${JSON.stringify(ports, null, 2)}\n`);
   writeFileSync(nodePaths.crioConfig, crioConfig(path.join(crioBin, 'pinns')));
-  // Production's drop-in first, then the local node's override of the same handler (lexical order).
+  // Production's drop-in first, then the local node's override of the same handler: cri-o reads the
+  // directory in lexical order, hence the prefixes.
+  rmSync(nodePaths.crioConfigDir, { recursive: true, force: true });
+  mkdirSync(nodePaths.crioConfigDir, { recursive: true });
   copyFileSync(
     path.join(repoRoot, 'crio', 'crio.conf.d', '99-tispace-kata.conf'),
-    path.join(nodePaths.crioConfigDir, '99-tispace-kata.conf'),
+    path.join(nodePaths.crioConfigDir, '10-production-99-tispace-kata.conf'),
   );
   copyFileSync(
     path.join(repoRoot, 'crio', 'local-node.conf.d', '99-tispace-kata-runc.conf'),
-    path.join(nodePaths.crioConfigDir, '99-tispace-kata-runc.conf'),
+    path.join(nodePaths.crioConfigDir, '20-local-node-99-tispace-kata-runc.conf'),
   );
   writeFileSync(nodePaths.policy, signaturePolicy());
   writeFileSync(path.join(nodePaths.cniConfigDir, '10-tispace-node.conflist'), cniConfig());
