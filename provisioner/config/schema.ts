@@ -75,7 +75,7 @@ export const configSchema = z.strictObject({
         storageClass: 'rook-ceph-block',
         defaultDiskGiB: 50,
         minDiskGiB: 20,
-        containerImage: 'ghcr.io/tispace/ubuntu:22.04',
+        containerImage: 'ghcr.io/tispace/ubuntu:22.04-v1',
         loginUser: 'ubuntu',
       },
       {
@@ -85,7 +85,7 @@ export const configSchema = z.strictObject({
         storageClass: 'rook-ceph-block',
         defaultDiskGiB: 50,
         minDiskGiB: 20,
-        containerImage: 'ghcr.io/tispace/debian:12',
+        containerImage: 'ghcr.io/tispace/debian:12-v1',
         loginUser: 'debian',
       },
     ]),
