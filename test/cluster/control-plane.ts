@@ -7,6 +7,7 @@ import { writeKubeconfigFile } from './kubeconfig-file.ts';
 import { withLock } from './lock.ts';
 import { nodeName } from './node/layout.ts';
 import { cleanupNode, ensureCrio, mountsBelow, prepareNode, waitCrio } from './node/node.ts';
+import { importBusyboxImage } from './node/oci-image.ts';
 import { seedRealNode, waitNodeReady } from './node/seed.ts';
 import { ensureVolumePool, volumePoolFile } from './node/volume-pool.ts';
 import { clusterSourceDir, repoRoot, stateDir, statePaths } from './paths.ts';
@@ -434,7 +435,10 @@ async function startNode(pki: Pki, ports: ClusterPorts, pids: PidFile, log: Logg
     pids[launch.name] = proc;
     writePidFile(statePaths.pids, pids);
     log(`[cluster] started ${launch.name} (pid ${proc.pid}, log ${path.relative(repoRoot, proc.log)})`);
-    if (launch.name === 'crio') await waitCrio(() => isAlive(proc));
+    if (launch.name === 'crio') {
+      await waitCrio(() => isAlive(proc));
+      await importBusyboxImage();
+    }
     if (launch.health) {
       await waitHealthy(launch.name, launch.health.url, {}, launch.health.timeoutMs, () => isAlive(proc));
     }

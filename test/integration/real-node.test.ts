@@ -5,7 +5,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { nodeName, realNodeLabel, realNodeTaint } from '../cluster/node/layout.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
-import { ensureBusyboxImage, execInPod, onRealNode, realNodeRunning } from './support/real-node.ts';
+import { busyboxImage, execInPod, onRealNode, realNodeRunning } from './support/real-node.ts';
 
 describe.runIf(realNodeRunning())('real node', () => {
   const ns = useNamespace('real-node');
@@ -22,7 +22,7 @@ describe.runIf(realNodeRunning())('real node', () => {
   });
 
   it('runs a plain Pod: its logs and exec work through the API server', { timeout: 180_000 }, async () => {
-    const image = await ensureBusyboxImage();
+    const image = busyboxImage;
     const core = kubeConfig().makeApiClient(CoreV1Api);
     await core.createNamespacedPod({
       namespace: ns.name,

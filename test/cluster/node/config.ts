@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { bridgeName, cgroupRoot, nodePaths, podSubnet, realNodeTaint } from './layout.ts';
+import { busyboxImage } from './oci-image.ts';
 
 // Pure builders of the real node's configuration files (written by node.ts).
 
@@ -53,8 +54,10 @@ monitor_cgroup = "pod"
 
 [crio.image]
 signature_policy = ${q(nodePaths.policy)}
-# Images are imported with skopeo (no registry); nothing may be pulled.
-pause_image = "localhost/tispace/pause:none"
+# Images are imported with skopeo (no registry); nothing is pulled. The pause image is the node's
+# busybox (test/cluster/node/oci-image.ts), imported at start.
+pause_image = ${q(busyboxImage)}
+pause_command = "/pause"
 
 [crio.network]
 network_dir = ${q(nodePaths.cniConfigDir)}
@@ -102,8 +105,8 @@ export function cniConfig(): string {
   )}\n`;
 }
 
-/** KubeletConfiguration: cgroupfs on cgroup v1, state and logs under .cache/cluster/node, loopback only. */
-export function kubeletConfig(options: { caFile: string; ports: NodePorts }): string {
+/** KubeletConfiguration: cgroupfs on cgroup v1, state and logs under .cache/cluster/node, on the node IP. */
+export function kubeletConfig(options: { caFile: string; ports: NodePorts; nodeIp: string }): string {
   return stringify({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
@@ -114,7 +117,7 @@ export function kubeletConfig(options: { caFile: string; ports: NodePorts }): st
     cgroupsPerQOS: true,
     enforceNodeAllocatable: ['pods'],
     failSwapOn: false,
-    address: '127.0.0.1',
+    address: options.nodeIp,
     port: options.ports.kubelet,
     readOnlyPort: 0,
     healthzBindAddress: '127.0.0.1',
@@ -150,6 +153,7 @@ export function kubeletConfig(options: { caFile: string; ports: NodePorts }): st
 /** kube-proxy in iptables mode, for the NodePort path users take to reach sshd. */
 export function kubeProxyConfig(options: {
   clusterCidr: string;
+  nodePortCidr: string;
   ports: NodePorts;
   hostname: string;
 }): string {
@@ -163,9 +167,9 @@ export function kubeProxyConfig(options: {
     bindAddress: '127.0.0.1',
     healthzBindAddress: `127.0.0.1:${options.ports.proxyHealthz}`,
     metricsBindAddress: `127.0.0.1:${options.ports.proxyMetrics}`,
-    // NodePorts only on loopback: nothing outside this host is ever reached or exposed.
-    nodePortAddresses: ['127.0.0.0/8'],
+    // NodePorts only on the node's own bridge address: nothing outside this host is reached or exposed.
+    nodePortAddresses: [options.nodePortCidr],
     conntrack: { maxPerCore: 0 },
-    iptables: { localhostNodePorts: true, masqueradeAll: false },
+    iptables: { localhostNodePorts: false, masqueradeAll: false },
   });
 }

@@ -1,5 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { binaryPath } from '../build.ts';
@@ -56,6 +65,47 @@ async function choosePorts(): Promise<NodePorts> {
   };
 }
 
+/** Creates the pod bridge with the node's address (the CNI bridge plugin then reuses it). */
+function ensureBridge(gateway: string, subnet: string): void {
+  if (!quiet('ip', ['link', 'show', bridgeName]))
+    execFileSync('ip', ['link', 'add', bridgeName, 'type', 'bridge']);
+  const prefix = subnet.split('/')[1];
+  if (!quiet('ip', ['-4', 'addr', 'show', 'dev', bridgeName]).includes(`${gateway}/`))
+    execFileSync('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', bridgeName]);
+  execFileSync('ip', ['link', 'set', bridgeName, 'up']);
+}
+
+/**
+ * The kubelet sets hugepage limits for every size the kernel offers, and runc then needs the hugetlb
+ * hierarchy. A cgroup v1 host mounts every enabled controller (systemd does); this sandbox leaves hugetlb
+ * unmounted, so mount it where a host would have it. Host-wide and shared: `down` leaves it.
+ */
+function ensureHugetlbHierarchy(): void {
+  const enabled = /^hugetlb\s+\d+\s+\d+\s+1$/m.test(readFileSync('/proc/cgroups', 'utf8'));
+  const dir = '/sys/fs/cgroup/hugetlb';
+  if (!enabled || existsSync(path.join(dir, 'cgroup.procs'))) return;
+  mkdirSync(dir, { recursive: true });
+  execFileSync('mount', ['-t', 'cgroup', '-o', 'hugetlb', 'hugetlb', dir]);
+}
+
+/** The kubelet wants its cgroup root to exist in every v1 hierarchy (cpuset needs its cpus/mems set). */
+function ensureCgroupRoot(): void {
+  ensureHugetlbHierarchy();
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    if (hierarchy === 'unified') continue;
+    const base = path.join('/sys/fs/cgroup', hierarchy);
+    const dir = path.join(base, cgroupRoot);
+    if (!existsSync(path.join(base, 'cgroup.procs'))) continue;
+    mkdirSync(dir, { recursive: true });
+    if (hierarchy === 'cpuset') {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        if (readFileSync(path.join(dir, f), 'utf8').trim() === '')
+          writeFileSync(path.join(dir, f), readFileSync(path.join(base, f), 'utf8'));
+      }
+    }
+  }
+}
+
 export interface NodeLaunch {
   name: 'crio' | 'kubelet' | 'kube-proxy';
   command: string;
@@ -68,6 +118,7 @@ export interface NodeLaunch {
 export async function prepareNode(pki: Pki, apiserverUrl: string, crioBin: string): Promise<NodeLaunch[]> {
   for (const dir of [nodePaths.dir, nodePaths.crioConfigDir, nodePaths.cniConfigDir, nodePaths.kubeletDir])
     mkdirSync(dir, { recursive: true });
+  ensureCgroupRoot();
   const ports = await choosePorts();
   writeFileSync(path.join(nodePaths.dir, 'ports.json'), `${JSON.stringify(ports, null, 2)}\n`);
   writeFileSync(nodePaths.crioConfig, crioConfig(path.join(crioBin, 'pinns')));
@@ -93,10 +144,12 @@ export async function prepareNode(pki: Pki, apiserverUrl: string, crioBin: strin
     keyFile: node.key,
     user: clientIdentities.node.commonName,
   });
-  writeFileSync(nodePaths.kubeletConfig, kubeletConfig({ caFile: pki.caCert, ports }));
+  const { subnet, gateway } = podSubnet();
+  ensureBridge(gateway, subnet);
+  writeFileSync(nodePaths.kubeletConfig, kubeletConfig({ caFile: pki.caCert, ports, nodeIp: gateway }));
   writeFileSync(
     nodePaths.kubeProxyConfig,
-    kubeProxyConfig({ clusterCidr: podSubnet().subnet, ports, hostname: nodeName }),
+    kubeProxyConfig({ clusterCidr: subnet, nodePortCidr: `${gateway}/32`, ports, hostname: nodeName }),
   );
   const crio = path.join(crioBin, 'crio');
   return [
@@ -114,7 +167,9 @@ export async function prepareNode(pki: Pki, apiserverUrl: string, crioBin: strin
         `--kubeconfig=${nodePaths.kubeconfig}`,
         `--root-dir=${nodePaths.kubeletDir}`,
         `--hostname-override=${nodeName}`,
-        '--node-ip=127.0.0.1',
+        // The kubelet refuses a loopback node IP: the node's address is its own bridge's (made here), so
+        // the API server, NodePorts and SSH reach it without leaving this host.
+        `--node-ip=${gateway}`,
         `--node-labels=${realNodeLabel.key}=${realNodeLabel.value},katacontainers.io/kata-runtime=true,type=real`,
         '--v=1',
       ],

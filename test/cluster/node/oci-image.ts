@@ -1,6 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { containersStorageRef } from './layout.ts';
@@ -90,4 +101,30 @@ export async function importImage(layout: string, tag: string, reference: string
     `oci:${layout}:${tag}`,
     containersStorageRef(reference),
   ]);
+}
+
+/**
+ * The node's small image: Debian's static busybox with its applets, and `/pause` (sleeps forever). It is
+ * cri-o's pause image (never pulled: nothing is) and the image of the tests' plain Pods.
+ */
+export const busyboxImage = 'localhost/tispace/busybox:1';
+
+export async function importBusyboxImage(): Promise<string> {
+  const work = mkdtempSync(path.join(tmpdir(), 'tispace-busybox-'));
+  try {
+    const tree = path.join(work, 'tree');
+    mkdirSync(path.join(tree, 'bin'), { recursive: true });
+    for (const d of ['proc', 'sys', 'dev', 'etc', 'tmp']) mkdirSync(path.join(tree, d));
+    await run('cp', ['/bin/busybox', path.join(tree, 'bin', 'busybox')]);
+    const { stdout } = await run('/bin/busybox', ['--list']);
+    for (const applet of stdout.split('\n').filter(Boolean)) {
+      if (!existsSync(path.join(tree, 'bin', applet))) symlinkSync('busybox', path.join(tree, 'bin', applet));
+    }
+    writeFileSync(path.join(tree, 'pause'), '#!/bin/sh\nexec sleep 2147483647\n', { mode: 0o755 });
+    await ociLayoutFromTree(tree, path.join(work, 'layout'), '1', { Cmd: ['/bin/sh'], Env: ['PATH=/bin'] });
+    await importImage(path.join(work, 'layout'), '1', busyboxImage);
+    return busyboxImage;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -9,7 +9,7 @@ import { CoreV1Api, CustomObjectsApi, Exec, type V1Pod, type V1Status } from '@k
 import { inject } from 'vitest';
 import { realNodePool } from '../../cluster/node/layout.ts';
 import { localSnapshotClass, localStorageClass } from '../../cluster/node/local-volumes.ts';
-import { importImage, ociLayoutFromTree } from '../../cluster/node/oci-image.ts';
+import { busyboxImage } from '../../cluster/node/oci-image.ts';
 import { kubeConfig, waitFor } from './cluster.ts';
 
 /** Whether the global setup started the real node (as root, unless TISPACE_REAL_NODE=0). */
@@ -17,35 +17,7 @@ export function realNodeRunning(): boolean {
   return inject('realNode') === true;
 }
 
-export const busyboxImage = 'localhost/tispace-test/busybox:1';
-
-let busyboxImported = false;
-
-/** Imports (once per run) a one-layer busybox image into the node's container storage. */
-export async function ensureBusyboxImage(): Promise<string> {
-  if (busyboxImported) return busyboxImage;
-  const work = mkdtempSync(path.join(tmpdir(), 'tispace-busybox-'));
-  try {
-    const tree = path.join(work, 'tree');
-    mkdirSync(path.join(tree, 'bin'), { recursive: true });
-    for (const d of ['proc', 'sys', 'dev', 'etc', 'tmp']) mkdirSync(path.join(tree, d));
-    execFileSync('cp', ['/bin/busybox', path.join(tree, 'bin', 'busybox')]);
-    const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean);
-    for (const a of applets)
-      if (!existsSync(path.join(tree, 'bin', a))) symlinkSync('busybox', path.join(tree, 'bin', a));
-    await ociLayoutFromTree(tree, path.join(work, 'layout'), '1', {
-      Cmd: ['/bin/sh'],
-      Env: ['PATH=/bin'],
-    });
-    await importImage(path.join(work, 'layout'), '1', busyboxImage);
-    busyboxImported = true;
-    return busyboxImage;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+export { busyboxImage };
 
 /** Node selector and toleration that put a Pod on the real node (and only there). */
 export const onRealNode: Pick<NonNullable<V1Pod['spec']>, 'nodeSelector' | 'tolerations'> = {
