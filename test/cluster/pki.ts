@@ -18,6 +18,8 @@ export const clientIdentities = {
   kwok: { file: 'kwok', commonName: 'kwok-controller', organizations: ['system:masters'] },
   // The real worker node's kubelet (and kube-proxy): the Node authorizer confines it to its own node.
   node: { file: 'node', commonName: 'system:node:tispace-node', organizations: ['system:nodes'] },
+  // kube-proxy of the real node: the default binding system:node-proxier names this user.
+  kubeProxy: { file: 'kube-proxy', commonName: 'system:kube-proxy' },
 } as const satisfies Record<string, ClientIdentity>;
 
 export interface Pki {

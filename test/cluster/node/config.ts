@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { clusterSourceDir } from '../paths.ts';
 import { bridgeName, cgroupRoot, nodePaths, podSubnet, realNodeTaint } from './layout.ts';
 import { busyboxImage } from './oci-image.ts';
 
@@ -46,7 +47,8 @@ hooks_dir = []
 log_level = "info"
 
 [crio.runtime.runtimes.runc]
-runtime_path = "/usr/sbin/runc"
+# runc behind a shim that drops negative OOM score adjustments (see the shim: no CAP_SYS_RESOURCE here).
+runtime_path = ${q(path.join(clusterSourceDir, 'node', 'runc-oom-shim'))}
 runtime_type = "oci"
 runtime_root = ${q(nodePaths.runcRoot)}
 monitor_path = "/usr/bin/conmon"
@@ -161,7 +163,7 @@ export function kubeProxyConfig(options: {
     apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
     kind: 'KubeProxyConfiguration',
     mode: 'iptables',
-    clientConnection: { kubeconfig: nodePaths.kubeconfig },
+    clientConnection: { kubeconfig: nodePaths.kubeProxyKubeconfig },
     hostnameOverride: options.hostname,
     clusterCIDR: options.clusterCidr,
     bindAddress: '127.0.0.1',

@@ -43,6 +43,7 @@ export const nodePaths = {
   kubeProxyConfig: path.join(nodeDir, 'kube-proxy.yaml'),
   podLogs: path.join(nodeDir, 'pod-logs'),
   kubeconfig: path.join(nodeDir, 'kubeconfig'),
+  kubeProxyKubeconfig: path.join(nodeDir, 'kube-proxy.kubeconfig'),
 } as const;
 
 /** The cgroup (in every v1 hierarchy) under which the kubelet puts its Pods. */

@@ -146,6 +146,14 @@ export async function prepareNode(pki: Pki, apiserverUrl: string, crioBin: strin
   });
   const { subnet, gateway } = podSubnet();
   ensureBridge(gateway, subnet);
+  const proxy = pki.client(clientIdentities.kubeProxy);
+  writeKubeconfigFile(nodePaths.kubeProxyKubeconfig, {
+    server: apiserverUrl,
+    caFile: pki.caCert,
+    certFile: proxy.cert,
+    keyFile: proxy.key,
+    user: clientIdentities.kubeProxy.commonName,
+  });
   writeFileSync(nodePaths.kubeletConfig, kubeletConfig({ caFile: pki.caCert, ports, nodeIp: gateway }));
   writeFileSync(
     nodePaths.kubeProxyConfig,
