@@ -15,11 +15,19 @@ const targets = [
       'k8s.io/kubernetes/cmd/kube-controller-manager',
     ],
   },
+  // The real worker node (test/cluster/node/): same module, so same Kubernetes version as the control plane.
+  {
+    module: 'k8s',
+    binaries: ['kubelet', 'kube-proxy'],
+    packages: ['k8s.io/kubernetes/cmd/kubelet', 'k8s.io/kubernetes/cmd/kube-proxy'],
+  },
   { module: 'etcd', binaries: ['etcd'], packages: ['.'] },
   { module: 'kwok', binaries: ['kwok'], packages: ['sigs.k8s.io/kwok/cmd/kwok'] },
 ] as const;
 
 export type BinaryName = (typeof targets)[number]['binaries'][number];
+
+const nodeBinaries: ReadonlySet<string> = new Set(['kubelet', 'kube-proxy']);
 
 /** Directory holding the binaries for the versions pinned in the go.mod files. */
 export function binDir(): string {
@@ -51,11 +59,16 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
  * Builds whatever binaries are missing from the cache (`go build` from the pinned modules) and returns the
  * bin directory. Progress goes to `log` (stderr by default). A cold build takes many minutes.
  */
-export async function ensureBinaries(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+export async function ensureBinaries(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  options: { node?: boolean } = {},
+) {
   const dir = binDir();
   mkdirSync(dir, { recursive: true });
   const versions = componentVersions();
-  for (const target of targets) {
+  // The node's binaries only when a real node is asked for (they add minutes to a cold build).
+  const wanted = targets.filter((t) => options.node || !t.binaries.some((b) => nodeBinaries.has(b)));
+  for (const target of wanted) {
     const missing = target.binaries.filter((b) => !existsSync(path.join(dir, b)));
     if (missing.length === 0) continue;
     const started = Date.now();

@@ -12,12 +12,17 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
 });
 
-const usage = 'usage: npm run cluster -- up | down | status | reset';
+const usage = 'usage: npm run cluster -- up [--real-node] | down | status | reset';
 
-async function main(command: string | undefined): Promise<number> {
+async function main(command: string | undefined, flags: string[]): Promise<number> {
+  const unknown = flags.filter((f) => !(command === 'up' && f === '--real-node'));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown option ${unknown.join(' ')}\n${usage}\n`);
+    return 2;
+  }
   switch (command) {
     case 'up': {
-      const result = await up();
+      const result = await up(undefined, { realNode: flags.includes('--real-node') });
       // Asked for explicitly: no test run that happened to start it may stop it when it ends.
       rmSync(statePaths.stopWhenIdle, { force: true });
       if (!result.started) process.stderr.write('[cluster] already up\n');
@@ -56,7 +61,7 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,10 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { binaryPath, ensureBinaries } from './build.ts';
 import { probe, waitHealthy } from './health.ts';
 import { writeKubeconfigFile } from './kubeconfig-file.ts';
 import { withLock } from './lock.ts';
+import { nodeName } from './node/layout.ts';
+import { cleanupNode, ensureCrio, mountsBelow, prepareNode, waitCrio } from './node/node.ts';
+import { importBusyboxImage } from './node/oci-image.ts';
+import { seedRealNode, waitNodeReady } from './node/seed.ts';
+import { ensureVolumePool, volumePoolFile } from './node/volume-pool.ts';
 import { clusterSourceDir, repoRoot, stateDir, statePaths } from './paths.ts';
 import { clientIdentities, ensurePki, type Pki } from './pki.ts';
 import { type ClusterPorts, choosePorts, recordedPorts } from './ports.ts';
@@ -30,7 +35,10 @@ export const componentNames = [
   'fake-csi',
 ] as const;
 
-export type ComponentName = (typeof componentNames)[number];
+/** The real worker node's processes (`up --real-node`), started after the control plane. */
+export const nodeComponentNames = ['crio', 'kubelet', 'kube-proxy', 'local-volumes'] as const;
+
+export type ComponentName = (typeof componentNames)[number] | (typeof nodeComponentNames)[number];
 
 export type Logger = (line: string) => void;
 
@@ -64,17 +72,28 @@ export interface ComponentStatus {
   log?: string;
 }
 
+/** Whether a real node was asked for in this checkout (`up --real-node`, or a test run as root). */
+export function realNodeWanted(): boolean {
+  return existsSync(statePaths.realNode);
+}
+
 export function componentStatuses(): ComponentStatus[] {
   const pids = readPidFile(statePaths.pids);
-  return componentNames.map((name) => {
+  const names: ComponentName[] = [...componentNames, ...(realNodeWanted() ? nodeComponentNames : [])];
+  return names.map((name) => {
     const proc = pids[name];
     return proc ? { name, pid: proc.pid, running: isAlive(proc), log: proc.log } : { name, running: false };
   });
 }
 
-/** True when every recorded component runs and the API server is ready. */
+/** True when every control-plane component runs and the API server is ready (the node is separate). */
 export async function isUp(): Promise<boolean> {
-  return componentStatuses().every((s) => s.running) && (await apiserverReady());
+  const controlPlane: ReadonlySet<string> = new Set(componentNames);
+  return (
+    componentStatuses()
+      .filter((s) => controlPlane.has(s.name))
+      .every((s) => s.running) && (await apiserverReady())
+  );
 }
 
 function tail(file: string, lines = 30): string {
@@ -157,6 +176,10 @@ function launches(pki: Pki, ports: ClusterPorts): Launch[] {
         '--authorization-mode=Node,RBAC',
         '--allow-privileged=true',
         '--enable-admission-plugins=NodeRestriction',
+        // logs/exec/port-forward on the real node: the kubelet trusts the local CA's admin certificate.
+        `--kubelet-client-certificate=${pki.client(clientIdentities.admin).cert}`,
+        `--kubelet-client-key=${pki.client(clientIdentities.admin).key}`,
+        '--kubelet-preferred-address-types=InternalIP',
         '--profiling=false',
         '--v=1',
       ],
@@ -249,14 +272,15 @@ export function down(log: Logger = defaultLog): Promise<void> {
 }
 
 /** Brings the control plane up (holding the lock); see startControlPlane. */
-export function up(log: Logger = defaultLog): Promise<UpResult> {
-  return withClusterLock(() => startControlPlane(log), log);
+export function up(log: Logger = defaultLog, options: StartOptions = {}): Promise<UpResult> {
+  return withClusterLock(() => startControlPlane(log, options), log);
 }
 
 /** Stops every recorded component (reverse start order) and forgets it. Caller holds the lock. */
 export async function stopControlPlane(log: Logger = defaultLog): Promise<void> {
   const pids = readPidFile(statePaths.pids);
-  for (const name of [...componentNames].reverse()) {
+  const nodeWasRecorded = nodeComponentNames.some((n) => pids[n]);
+  for (const name of [...componentNames, ...nodeComponentNames].reverse()) {
     const proc = pids[name];
     if (!proc) continue;
     const wasAlive = isAlive(proc);
@@ -264,6 +288,8 @@ export async function stopControlPlane(log: Logger = defaultLog): Promise<void> 
     if (wasAlive) log(`[cluster] stopped ${name} (pid ${proc.pid})`);
     delete pids[name];
     writePidFile(statePaths.pids, pids);
+    // Containers outlive crio and the kubelet: remove them (and the node's mounts) once both are gone.
+    if (name === 'crio' && nodeWasRecorded) cleanupNode(log);
   }
   removeFile(statePaths.pids);
 }
@@ -279,14 +305,49 @@ export interface UpResult {
  * Reuses a running one; restarts a partial one. On failure, stops what it started and throws.
  * Caller holds the lock.
  */
-export async function startControlPlane(log: Logger = defaultLog): Promise<UpResult> {
-  if (await isUp()) return { kubeconfig: statePaths.kubeconfig, started: false };
+export interface StartOptions {
+  /** Also run the real worker node (kubelet + patched cri-o + kube-proxy + btrfs volumes). */
+  realNode?: boolean;
+}
+
+export async function startControlPlane(
+  log: Logger = defaultLog,
+  options: StartOptions = {},
+): Promise<UpResult> {
+  if (options.realNode) {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(statePaths.realNode, `${new Date().toISOString()}\n`);
+  }
+  const wantNode = realNodeWanted();
+  if (await isUp()) {
+    if (!wantNode || nodeComponentNames.every((n) => isRecordedAlive(n))) {
+      return { kubeconfig: statePaths.kubeconfig, started: false };
+    }
+    // The control plane runs but the real node does not: start just the node.
+    const pids = readPidFile(statePaths.pids);
+    const ports = recordedPorts(statePaths.ports);
+    if (!ports) throw new Error('control plane runs but ports.json is missing');
+    for (const n of nodeComponentNames) {
+      const proc = pids[n];
+      if (proc) await stopProcess(proc);
+      delete pids[n];
+    }
+    cleanupNode(log);
+    try {
+      await startNode(ensurePki(statePaths.pki), ports, pids, log);
+    } catch (err) {
+      log(`[cluster] real node start failed: ${(err as Error).message}; stopping it`);
+      await stopNodeOnly(pids, log);
+      throw err;
+    }
+    return { kubeconfig: statePaths.kubeconfig, started: false };
+  }
   if (Object.keys(readPidFile(statePaths.pids)).length > 0) {
     log('[cluster] a previous control plane is partly running; stopping it first');
     await stopControlPlane(log);
   }
   const started = Date.now();
-  await ensureBinaries(log);
+  await ensureBinaries(log, { node: wantNode });
   mkdirSync(stateDir, { recursive: true });
   mkdirSync(statePaths.logs, { recursive: true });
   const pki = ensurePki(statePaths.pki);
@@ -319,6 +380,7 @@ export async function startControlPlane(log: Logger = defaultLog): Promise<UpRes
       }
       if (launch.name === 'kwok') await seedCluster(adminKubeConfig(), log);
     }
+    if (wantNode) await startNode(pki, ports, pids, log);
     await new Promise((r) => setTimeout(r, 500));
     const dead = componentStatuses().filter((s) => !s.running);
     if (dead.length > 0) throw new Error(`exited during start: ${dead.map((d) => d.name).join(', ')}`);
@@ -335,9 +397,83 @@ export async function startControlPlane(log: Logger = defaultLog): Promise<UpRes
   return { kubeconfig: statePaths.kubeconfig, started: true };
 }
 
-/** Deletes all state (PKI, etcd data, logs, kubeconfigs) after stopping the control plane. */
+function isRecordedAlive(name: ComponentName): boolean {
+  const proc = readPidFile(statePaths.pids)[name];
+  return !!proc && isAlive(proc);
+}
+
+async function stopNodeOnly(pids: PidFile, log: Logger): Promise<void> {
+  for (const name of [...nodeComponentNames].reverse()) {
+    const proc = pids[name];
+    if (!proc) continue;
+    await stopProcess(proc);
+    delete pids[name];
+    writePidFile(statePaths.pids, pids);
+    if (name === 'crio') cleanupNode(log);
+  }
+}
+
+/**
+ * Starts the real node: cri-o (built with TiSpace's patch), the kubelet (joined as system:node:<name>),
+ * waits for the Node to be Ready, then kube-proxy and the btrfs volume provisioner. Records each process.
+ */
+async function startNode(pki: Pki, ports: ClusterPorts, pids: PidFile, log: Logger): Promise<void> {
+  const started = Date.now();
+  await ensureBinaries(log, { node: true });
+  const crioBin = await ensureCrio(log);
+  const volumes = await ensureVolumePool(log);
+  const launchesOfNode = await prepareNode(pki, apiserverUrl(ports), crioBin);
+  for (const launch of launchesOfNode) {
+    const proc = startProcess({
+      name: launch.name,
+      command: launch.command,
+      args: launch.args,
+      logDir: statePaths.logs,
+      cwd: repoRoot,
+      match: launch.match,
+    });
+    pids[launch.name] = proc;
+    writePidFile(statePaths.pids, pids);
+    log(`[cluster] started ${launch.name} (pid ${proc.pid}, log ${path.relative(repoRoot, proc.log)})`);
+    if (launch.name === 'crio') {
+      await waitCrio(() => isAlive(proc));
+      await importBusyboxImage();
+    }
+    if (launch.health) {
+      await waitHealthy(launch.name, launch.health.url, {}, launch.health.timeoutMs, () => isAlive(proc));
+    }
+    if (launch.name === 'kubelet') {
+      await waitNodeReady(adminKubeConfig(), nodeName, 120_000);
+      log(`[cluster] node ${nodeName} Ready`);
+    }
+  }
+  const provisioner = startProcess({
+    name: 'local-volumes',
+    command: process.execPath,
+    args: [
+      '--import',
+      'tsx',
+      path.join(clusterSourceDir, 'node', 'local-volumes.ts'),
+      statePaths.kubeconfig,
+      volumes,
+    ],
+    logDir: statePaths.logs,
+    cwd: repoRoot,
+    match: 'local-volumes.ts',
+  });
+  pids['local-volumes'] = provisioner;
+  writePidFile(statePaths.pids, pids);
+  log(`[cluster] started local-volumes (pid ${provisioner.pid})`);
+  await seedRealNode(adminKubeConfig(), log);
+  log(`[cluster] real node up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Deletes all state (PKI, etcd data, logs, kubeconfigs, the node's volume pool) after stopping it all. */
 export async function reset(log: Logger = defaultLog): Promise<void> {
   await withClusterLock(() => stopControlPlane(log), log);
+  if (mountsBelow(stateDir).length > 0) throw new Error(`mounts left below ${stateDir}; not removing it`);
   rmSync(stateDir, { recursive: true, force: true });
   log(`[cluster] removed ${stateDir}`);
+  // The real node's volumes belong to the etcd data just removed.
+  rmSync(volumePoolFile(), { force: true });
 }

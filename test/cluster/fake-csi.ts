@@ -26,6 +26,46 @@ import {
 import { parseQuantity } from '../../provisioner/domain/quantity.ts';
 
 export const driverName = 'rook-ceph.rbd.csi.ceph.com';
+
+/**
+ * Where volumes and snapshots really live. The default keeps none (RBD stand-in: only API objects); the
+ * real node's btrfs backend (node/local-volumes.ts) makes subvolumes and snapshots.
+ */
+export interface VolumeBackend {
+  /** The PV's volume source (and node affinity) for a new volume, from a snapshot's handle if restoring. */
+  createVolume(
+    pvc: V1PersistentVolumeClaim,
+    parameters: Record<string, string>,
+    fromSnapshotHandle?: string,
+  ): Promise<Pick<NonNullable<V1PersistentVolume['spec']>, 'csi' | 'local' | 'nodeAffinity'>>;
+  /** Deletes the volume behind a PV this process provisioned (called before the PV is deleted). */
+  deleteVolume(pv: V1PersistentVolume): Promise<void>;
+  /** Takes a snapshot of the volume behind `pv`; returns its handle. */
+  createSnapshot(pv: V1PersistentVolume, name: string): Promise<string>;
+  deleteSnapshot(handle: string): Promise<void>;
+}
+
+/** The RBD stand-in: a CSI volume source with made-up handles, nothing stored. */
+export const apiOnlyBackend: VolumeBackend = {
+  async createVolume(pvc, parameters) {
+    const attributes = Object.fromEntries(
+      Object.entries(parameters).filter(([k]) => !k.startsWith('csi.storage.k8s.io/')),
+    );
+    return {
+      csi: {
+        driver: driverName,
+        volumeHandle: `0001-0009-rook-ceph-0000000000000002-${randomUUID()}`,
+        fsType: parameters['csi.storage.k8s.io/fstype'] ?? 'ext4',
+        volumeAttributes: { ...attributes, imageName: `csi-vol-${pvc.metadata?.uid}` },
+      },
+    };
+  },
+  async deleteVolume() {},
+  async createSnapshot() {
+    return `0001-0009-rook-ceph-0000000000000002-${randomUUID()}`;
+  },
+  async deleteSnapshot() {},
+};
 export const holdAnnotation = 'tispace.test/hold';
 const snapshotGroup = 'snapshot.storage.k8s.io';
 const snapshotVersion = 'v1';
@@ -100,7 +140,11 @@ export class FakeCsi {
   private readonly aborts: AbortController[] = [];
   private stopped = false;
 
-  constructor(private readonly kc: KubeConfig) {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly driver: string = driverName,
+    private readonly backend: VolumeBackend = apiOnlyBackend,
+  ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.storage = kc.makeApiClient(StorageV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
@@ -181,7 +225,7 @@ export class FakeCsi {
       this.listCluster<VolumeSnapshotClass>('volumesnapshotclasses'),
     ]);
     const ourClasses = new Map(
-      classes.items.filter((c) => c.provisioner === driverName).map((c) => [c.metadata?.name ?? '', c]),
+      classes.items.filter((c) => c.provisioner === this.driver).map((c) => [c.metadata?.name ?? '', c]),
     );
     const pvs = new Map(pvList.items.map((pv) => [pv.metadata?.name ?? '', pv]));
     const pvcs = new Map(
@@ -205,12 +249,23 @@ export class FakeCsi {
         await this.warn(pvc, blocker);
         continue;
       }
-      await this.provision(pvc, sc.reclaimPolicy ?? 'Delete', sc.parameters ?? {}, sc.mountOptions);
+      await this.provision(
+        pvc,
+        sc.reclaimPolicy ?? 'Delete',
+        sc.parameters ?? {},
+        sc.mountOptions,
+        this.sourceSnapshotHandle(pvc, snaps, contentByName),
+      );
     }
 
     for (const pv of pvList.items) {
-      if (pv.spec?.csi?.driver !== driverName || pv.metadata?.deletionTimestamp) continue;
-      if (pv.status?.phase === 'Released' && pv.spec.persistentVolumeReclaimPolicy === 'Delete') {
+      if (!this.ours(pv) || pv.metadata?.deletionTimestamp) continue;
+      const phase = pv.status?.phase;
+      if (
+        (phase === 'Released' || phase === 'Failed') &&
+        pv.spec?.persistentVolumeReclaimPolicy === 'Delete'
+      ) {
+        await this.backend.deleteVolume(pv);
         await this.ignoreNotFound(this.core.deletePersistentVolume({ name: pv.metadata?.name ?? '' }));
         log('deleted released volume', { pv: pv.metadata?.name });
       }
@@ -235,6 +290,7 @@ export class FakeCsi {
       const ref = content.spec.volumeSnapshotRef;
       const snap = snaps.get(`${ref.namespace}/${ref.name}`);
       if (!snap || (ref.uid && snap.metadata.uid !== ref.uid)) {
+        if (content.status?.snapshotHandle) await this.backend.deleteSnapshot(content.status.snapshotHandle);
         await this.ignoreNotFound(
           this.custom.deleteClusterCustomObject({
             group: snapshotGroup,
@@ -246,6 +302,28 @@ export class FakeCsi {
         log('deleted content of deleted snapshot', { content: content.metadata.name });
       }
     }
+  }
+
+  /** A PV this process provisioned (for this driver). */
+  private ours(pv: V1PersistentVolume): boolean {
+    return (
+      pv.metadata?.annotations?.[managedByAnnotation] === 'true' &&
+      pv.metadata?.annotations?.['pv.kubernetes.io/provisioned-by'] === this.driver
+    );
+  }
+
+  /** The snapshot handle a PVC restores from (its ready VolumeSnapshot's content), if any. */
+  private sourceSnapshotHandle(
+    pvc: V1PersistentVolumeClaim,
+    snaps: Map<string, VolumeSnapshot>,
+    contents: Map<string, VolumeSnapshotContent>,
+  ): string | undefined {
+    const source = pvc.spec?.dataSourceRef ?? pvc.spec?.dataSource;
+    if (source?.kind !== 'VolumeSnapshot') return undefined;
+    const ns = (source as { namespace?: string }).namespace ?? pvc.metadata?.namespace;
+    const snap = snaps.get(`${ns}/${source.name}`);
+    const content = contents.get(snap?.status?.boundVolumeSnapshotContentName ?? '');
+    return content?.status?.snapshotHandle ?? content?.spec.source.snapshotHandle;
   }
 
   private async listCluster<T>(plural: string): Promise<T[]> {
@@ -296,18 +374,17 @@ export class FakeCsi {
     reclaimPolicy: string,
     parameters: Record<string, string>,
     mountOptions: string[] | undefined,
+    fromSnapshotHandle: string | undefined,
   ): Promise<void> {
     const meta = pvc.metadata ?? {};
     const name = `pvc-${meta.uid}`;
-    const attributes = Object.fromEntries(
-      Object.entries(parameters).filter(([k]) => !k.startsWith('csi.storage.k8s.io/')),
-    );
+    const source = await this.backend.createVolume(pvc, parameters, fromSnapshotHandle);
     const pv: V1PersistentVolume = {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: {
         name,
-        annotations: { 'pv.kubernetes.io/provisioned-by': driverName, [managedByAnnotation]: 'true' },
+        annotations: { 'pv.kubernetes.io/provisioned-by': this.driver, [managedByAnnotation]: 'true' },
       },
       spec: {
         capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
@@ -324,12 +401,7 @@ export class FakeCsi {
           uid: meta.uid,
           resourceVersion: meta.resourceVersion,
         },
-        csi: {
-          driver: driverName,
-          volumeHandle: `0001-0009-rook-ceph-0000000000000002-${randomUUID()}`,
-          fsType: parameters['csi.storage.k8s.io/fstype'] ?? 'ext4',
-          volumeAttributes: { ...attributes, imageName: `csi-vol-${meta.uid}` },
-        },
+        ...source,
       },
     };
     try {
@@ -346,7 +418,7 @@ export class FakeCsi {
     pvc: V1PersistentVolumeClaim,
     pv: V1PersistentVolume | undefined,
   ): Promise<void> {
-    if (!pv || pv.spec?.csi?.driver !== driverName) return;
+    if (!pv?.spec || !this.ours(pv)) return;
     const requested = pvc.spec?.resources?.requests?.storage;
     const current = pvc.status?.capacity?.storage;
     if (!requested || !current || parseQuantity(requested) <= parseQuantity(current)) return;
@@ -401,10 +473,10 @@ export class FakeCsi {
     if (!pvc) return notReady(`failed to get source PVC ${pvcName}: not found`);
     if (pvc.status?.phase !== 'Bound') return notReady(`source PVC ${pvcName} is not Bound`);
     const pv = pvs.get(pvc.spec?.volumeName ?? '');
-    if (!pv?.spec?.csi) return notReady(`source PVC ${pvcName} has no CSI volume`);
+    if (!pv || !this.ours(pv)) return notReady(`source PVC ${pvcName} has no volume of ${this.driver}`);
 
     const contentName = `snapcontent-${snap.metadata.uid}`;
-    const restoreBytes = parseQuantity(pvc.status.capacity?.storage ?? pv.spec.capacity?.storage ?? '0');
+    const restoreBytes = parseQuantity(pvc.status.capacity?.storage ?? pv.spec?.capacity?.storage ?? '0');
     const createdNs = Date.now() * 1_000_000;
     let content = contents.get(contentName);
     if (!content) {
@@ -414,8 +486,8 @@ export class FakeCsi {
         metadata: { name: contentName, uid: '', annotations: { [managedByAnnotation]: 'true' } },
         spec: {
           deletionPolicy,
-          driver: driverName,
-          source: { volumeHandle: pv.spec.csi.volumeHandle },
+          driver: this.driver,
+          source: { volumeHandle: pv.spec?.csi?.volumeHandle ?? pv.spec?.local?.path ?? '' },
           volumeSnapshotRef: {
             apiVersion: `${snapshotGroup}/${snapshotVersion}`,
             kind: 'VolumeSnapshot',
@@ -437,6 +509,7 @@ export class FakeCsi {
       })) as VolumeSnapshotContent;
     }
     if (!content.status?.readyToUse) {
+      const snapshotHandle = await this.backend.createSnapshot(pv, contentName);
       await this.custom.replaceClusterCustomObjectStatus({
         group: snapshotGroup,
         version: snapshotVersion,
@@ -446,7 +519,7 @@ export class FakeCsi {
           ...content,
           status: {
             readyToUse: true,
-            snapshotHandle: `0001-0009-rook-ceph-0000000000000002-${randomUUID()}`,
+            snapshotHandle,
             creationTime: createdNs,
             restoreSize: restoreBytes,
           },
@@ -511,8 +584,8 @@ export class FakeCsi {
           type,
           reason,
           message,
-          source: { component: `${driverName}_fake-csi` },
-          reportingComponent: `${driverName}_fake-csi`,
+          source: { component: `${this.driver}_fake-csi` },
+          reportingComponent: `${this.driver}_fake-csi`,
           reportingInstance: 'fake-csi',
           firstTimestamp: now,
           lastTimestamp: now,

@@ -2,7 +2,13 @@
 // that started the control plane (unless `npm run cluster -- up` did) marks it to be stopped when idle, and
 // the last user out stops it. One started with `npm run cluster -- up` stays up.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { type Logger, startControlPlane, stopControlPlane, withClusterLock } from './control-plane.ts';
+import {
+  type Logger,
+  type StartOptions,
+  startControlPlane,
+  stopControlPlane,
+  withClusterLock,
+} from './control-plane.ts';
 import { users } from './lock.ts';
 import { statePaths } from './paths.ts';
 
@@ -14,9 +20,12 @@ export interface ControlPlaneLease {
 }
 
 /** Brings the control plane up (reusing a running one) and registers this process as a user of it. */
-export async function acquireControlPlane(log: Logger): Promise<ControlPlaneLease> {
+export async function acquireControlPlane(
+  log: Logger,
+  options: StartOptions = {},
+): Promise<ControlPlaneLease> {
   const result = await withClusterLock(async () => {
-    const r = await startControlPlane(log);
+    const r = await startControlPlane(log, options);
     if (r.started) writeFileSync(statePaths.stopWhenIdle, `${process.pid}\n`);
     users.add(statePaths.users);
     return r;

@@ -26,6 +26,8 @@ export const statePaths = {
   lock: path.join(stateDir, 'lock'),
   /** One file per test run (vitest process) currently using the control plane. */
   users: path.join(stateDir, 'users'),
+  /** Present when the real worker node is wanted (`up --real-node`); `down` keeps it, `reset` removes it. */
+  realNode: path.join(stateDir, 'real-node'),
   /** Present when a test run started the control plane: the last run using it stops it. */
   stopWhenIdle: path.join(stateDir, 'stop-when-idle'),
 } as const;

@@ -16,6 +16,10 @@ export const clientIdentities = {
   scheduler: { file: 'kube-scheduler', commonName: 'system:kube-scheduler' },
   // KWOK impersonates kubelets of many nodes; the Node authorizer would confine it to one node name.
   kwok: { file: 'kwok', commonName: 'kwok-controller', organizations: ['system:masters'] },
+  // The real worker node's kubelet (and kube-proxy): the Node authorizer confines it to its own node.
+  node: { file: 'node', commonName: 'system:node:tispace-node', organizations: ['system:nodes'] },
+  // kube-proxy of the real node: the default binding system:node-proxier names this user.
+  kubeProxy: { file: 'kube-proxy', commonName: 'system:kube-proxy' },
 } as const satisfies Record<string, ClientIdentity>;
 
 export interface Pki {
@@ -82,6 +86,9 @@ export function ensurePki(dir: string): Pki {
   const ca = { cert: p('ca.crt'), key: p('ca.key') };
   const complete = p('.complete');
   if (!existsSync(complete)) {
+    // A new CA: certificates of an interrupted earlier run are not signed by it.
+    for (const identity of Object.values(clientIdentities))
+      rmSync(p(`${identity.file}.crt`), { force: true });
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', ca.key]);
     openssl([
       'req',
@@ -115,18 +122,20 @@ export function ensurePki(dir: string): Pki {
       ].join('\n'),
       ca,
     );
-    for (const identity of Object.values(clientIdentities)) {
-      issue(
-        dir,
-        identity.file,
-        subjectOf(identity),
-        'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
-        ca,
-      );
-    }
     openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', p('sa.key')]);
     openssl(['pkey', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub')]);
     writeFileSync(complete, `${new Date().toISOString()}\n`);
+  }
+  // Each client certificate separately, so one added later is issued into an existing PKI.
+  for (const identity of Object.values(clientIdentities)) {
+    if (existsSync(p(`${identity.file}.crt`))) continue;
+    issue(
+      dir,
+      identity.file,
+      subjectOf(identity),
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+      ca,
+    );
   }
   return {
     dir,

@@ -1,0 +1,140 @@
+// A TiSpace machine for real: the provisioner creates it on the real node (kubelet + cri-o with TiSpace's
+// patch, runc in place of Kata), its root file system is the user's btrfs volume cloned from the golden
+// debian-12 snapshot, and the owner logs in with the real OpenSSH client through the NodePort Service,
+// using the SSH command the provisioner prints. The disk survives stop/start (delete/restore: not yet here).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImageTree, exportOciImage } from '../../images/builder.ts';
+import { type Provisioner, sshCommand } from '../../provisioner/api.ts';
+import { podSubnet, realNodePool } from '../cluster/node/layout.ts';
+import { localSnapshotClass, localStorageClass } from '../cluster/node/local-volumes.ts';
+import { importImage } from '../cluster/node/oci-image.ts';
+import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
+import { linkUser, startProvisioner, testConfig, waitForInstance } from './support/provisioner.ts';
+import {
+  freshSshKey,
+  publishTreeAsGolden,
+  pvcDirectory,
+  realNodeRunning,
+  runPrintedSsh,
+} from './support/real-node.ts';
+
+const GOLDEN = 'golden-debian-12';
+
+describe.runIf(realNodeRunning())('a TiSpace machine on the real node', () => {
+  const ns = useNamespace('real-vm');
+  let p: Provisioner;
+
+  beforeAll(async () => {
+    const { tree } = await buildImageTree('debian-12');
+    const oci = await exportOciImage('debian-12');
+    await importImage(oci.layout, oci.tag, oci.reference);
+    await publishTreeAsGolden(ns.name, GOLDEN, tree);
+    p = await startProvisioner({
+      config: testConfig(ns.name, {
+        devPool: realNodePool,
+        snapshotClass: localSnapshotClass,
+        images: [
+          {
+            name: 'debian-12',
+            snapshot: GOLDEN,
+            storageClass: localStorageClass,
+            containerImage: oci.reference,
+            loginUser: 'debian',
+            minDiskGiB: 10,
+            defaultDiskGiB: 30,
+          },
+        ],
+      }),
+    });
+  }, 1_800_000);
+
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  /** Logs in with the printed command until sshd answers (it starts a few seconds after the Pod). */
+  async function login(id: string, key: ReturnType<typeof freshSshKey>, remote: string) {
+    const instance = await waitForInstance(
+      p,
+      id,
+      (i) => i.phase === 'running' && !!i.sshHost,
+      'running',
+      180_000,
+    );
+    const printed = sshCommand(instance);
+    if (!printed) throw new Error('no SSH command');
+    return waitFor(
+      async () => {
+        const r = runPrintedSsh(printed, key, remote);
+        return r.code === 0 ? { ...r, printed, port: instance.sshPort } : undefined;
+      },
+      { timeoutMs: 120_000, what: `ssh login to ${id}`, intervalMs: 1_000 },
+    );
+  }
+
+  it("boots from the owner's volume, the printed ssh command logs in, and the disk survives stop/start", {
+    timeout: 900_000,
+  }, async () => {
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const u = linkUser(p, 'UREAL1');
+    const key = freshSshKey('ureal1@test');
+    expect(p.api.addKey(u, key.publicKey).ok).toBe(true);
+    const created = await p.api.create(u, { name: 'box', cpu: 1, memoryGiB: 1, image: 'debian-12' });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+
+    const first = await login(id, key, 'findmnt -no SOURCE,FSTYPE /; systemctl is-system-running; id -un');
+    // The printed command reaches sshd through the NodePort on the node's address (kube-proxy's rules).
+    expect(first.printed).toBe(`ssh -p ${first.port} debian@${podSubnet().gateway}`);
+    const pvc = await core
+      .readNamespacedPersistentVolumeClaim({ name: `${id}-root`, namespace: ns.name })
+      .catch(
+        async () =>
+          (
+            await core.listNamespacedPersistentVolumeClaim({
+              namespace: ns.name,
+              labelSelector: `tispace.io/instance=${id}`,
+            })
+          ).items[0]!,
+      );
+    const [source, systemState, user] = first.stdout.trim().split('\n');
+    // The root is the PVC's btrfs subvolume, not the image.
+    expect(source).toMatch(new RegExp(`\\[/vols/${pvc.spec?.volumeName}\\] btrfs$`));
+    expect(systemState).toMatch(/^(running|degraded|starting)$/);
+    expect(user).toBe('debian');
+    const write = runPrintedSsh(
+      first.printed,
+      key,
+      'echo kept > ~/note && echo tool | sudo -n tee /usr/local/bin/mytool >/dev/null',
+    );
+    expect(write.code, write.stderr).toBe(0);
+
+    // stop: the Pod goes, the files stay on the volume.
+    expect(p.api.stop(u, 'box').ok).toBe(true);
+    await waitForInstance(p, id, (i) => i.phase === 'stopped', 'stopped', 180_000);
+    await waitFor(
+      async () =>
+        (await core.listNamespacedPod({ namespace: ns.name, labelSelector: `tispace.io/instance=${id}` }))
+          .items.length === 0
+          ? true
+          : undefined,
+      { timeoutMs: 120_000, what: 'the Pod gone' },
+    );
+    const dir = await pvcDirectory(ns.name, pvc.metadata?.name ?? '');
+    expect(readFileSync(path.join(dir, 'home', 'debian', 'note'), 'utf8')).toBe('kept\n');
+    expect(existsSync(path.join(dir, 'usr', 'local', 'bin', 'mytool'))).toBe(true);
+
+    // start: same volume, files there.
+    expect((await p.api.start(u, 'box')).ok).toBe(true);
+    const again = await login(id, key, 'cat ~/note /usr/local/bin/mytool');
+    expect(again.stdout).toBe('kept\ntool\n');
+    const pvcAfter = await core.readNamespacedPersistentVolumeClaim({
+      name: pvc.metadata?.name ?? '',
+      namespace: ns.name,
+    });
+    expect(pvcAfter.metadata?.uid).toBe(pvc.metadata?.uid);
+  });
+});

@@ -1,0 +1,174 @@
+// Helpers for integration tests on the real worker node (test/cluster/node/): its images, Pods placed on
+// it, logs and exec through the API server.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { CoreV1Api, CustomObjectsApi, Exec, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import { inject } from 'vitest';
+import { realNodePool } from '../../cluster/node/layout.ts';
+import { localSnapshotClass, localStorageClass } from '../../cluster/node/local-volumes.ts';
+import { busyboxImage } from '../../cluster/node/oci-image.ts';
+import { kubeConfig, waitFor } from './cluster.ts';
+
+/** Whether the global setup started the real node (as root, unless TISPACE_REAL_NODE=0). */
+export function realNodeRunning(): boolean {
+  return inject('realNode') === true;
+}
+
+export { busyboxImage };
+
+/** Node selector and toleration that put a Pod on the real node (and only there). */
+export const onRealNode: Pick<NonNullable<V1Pod['spec']>, 'nodeSelector' | 'tolerations'> = {
+  nodeSelector: realNodePool.nodeSelector,
+  tolerations: realNodePool.tolerations,
+};
+
+/** Runs `command` in a container through the API server (the kubelet's exec); returns stdout and status. */
+export async function execInPod(
+  namespace: string,
+  pod: string,
+  container: string,
+  command: string[],
+): Promise<{ stdout: string; stderr: string; status: V1Status }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const status = await new Promise<V1Status>((resolve, reject) => {
+    new Exec(kubeConfig())
+      .exec(
+        namespace,
+        pod,
+        container,
+        command,
+        sink((s) => {
+          stdout += s;
+        }),
+        sink((s) => {
+          stderr += s;
+        }),
+        null,
+        false,
+        resolve,
+      )
+      .catch(reject);
+  });
+  return { stdout, stderr, status };
+}
+
+/**
+ * Publishes `tree` as a golden VolumeSnapshot of the real node's storage class in `namespace`: a source
+ * PVC, the tree copied into its btrfs subvolume (directly: no Job image is needed), a read-only snapshot.
+ */
+export async function publishTreeAsGolden(namespace: string, name: string, tree: string): Promise<void> {
+  const kc = kubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: {
+      metadata: { name: `${name}-src` },
+      spec: {
+        storageClassName: localStorageClass,
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '10Gi' } },
+      },
+    },
+  });
+  const pvName = await waitFor(
+    async () => {
+      const pvc = await core.readNamespacedPersistentVolumeClaim({ name: `${name}-src`, namespace });
+      return pvc.status?.phase === 'Bound' ? pvc.spec?.volumeName : undefined;
+    },
+    { timeoutMs: 60_000, what: `golden source PVC ${name}-src Bound` },
+  );
+  const pv = await core.readPersistentVolume({ name: pvName });
+  const dir = pv.spec?.local?.path;
+  if (!dir) throw new Error(`PV ${pvName} has no local path`);
+  execFileSync('cp', ['-a', `${tree}/.`, `${dir}/`]);
+  await custom.createNamespacedCustomObject({
+    group: 'snapshot.storage.k8s.io',
+    version: 'v1',
+    namespace,
+    plural: 'volumesnapshots',
+    body: {
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshot',
+      metadata: { name },
+      spec: {
+        volumeSnapshotClassName: localSnapshotClass,
+        source: { persistentVolumeClaimName: `${name}-src` },
+      },
+    },
+  });
+  await waitFor(
+    async () => {
+      const s = (await custom.getNamespacedCustomObject({
+        group: 'snapshot.storage.k8s.io',
+        version: 'v1',
+        namespace,
+        plural: 'volumesnapshots',
+        name,
+      })) as { status?: { readyToUse?: boolean } };
+      return s.status?.readyToUse ? true : undefined;
+    },
+    { timeoutMs: 60_000, what: `golden snapshot ${namespace}/${name} ready` },
+  );
+}
+
+/** The btrfs subvolume directory behind a PVC (on this host: the node is this machine). */
+export async function pvcDirectory(namespace: string, pvcName: string): Promise<string> {
+  const core = kubeConfig().makeApiClient(CoreV1Api);
+  const pvc = await core.readNamespacedPersistentVolumeClaim({ name: pvcName, namespace });
+  const pv = await core.readPersistentVolume({ name: pvc.spec?.volumeName ?? '' });
+  const dir = pv.spec?.local?.path;
+  if (!dir) throw new Error(`PVC ${namespace}/${pvcName} has no local volume`);
+  return dir;
+}
+
+/** A fresh ed25519 key pair in a temporary directory (the real ssh-keygen). */
+export function freshSshKey(comment: string): { privateKey: string; publicKey: string; dir: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tispace-ssh-'));
+  const privateKey = path.join(dir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateKey]);
+  return { privateKey, publicKey: readFileSync(`${privateKey}.pub`, 'utf8').trim(), dir };
+}
+
+/**
+ * Runs a printed `ssh -p <port> <user>@<host>` command as it is, with the real OpenSSH client, plus
+ * only what a non-interactive run needs (identity, its own known_hosts, no prompts) and `remote`.
+ */
+export function runPrintedSsh(
+  printed: string,
+  key: { privateKey: string; dir: string },
+  remote: string,
+): { code: number; stdout: string; stderr: string } {
+  const words = printed.trim().split(/\s+/);
+  if (words[0] !== 'ssh') throw new Error(`not an ssh command: ${printed}`);
+  const options = [
+    '-i',
+    key.privateKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    `UserKnownHostsFile=${path.join(key.dir, 'known_hosts')}`,
+    '-o',
+    'ConnectTimeout=5',
+  ];
+  const result = spawnSync('ssh', [...options, ...words.slice(1), remote], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
