@@ -270,7 +270,7 @@ export function createWeb(o: WebOptions): Web {
           return mine.ok ? mine.value : [];
         },
         render: (instance) => {
-          const found = provisioner.api.get({ userId: session.userId }, instance.id);
+          const found = provisioner.api.get({ userId: session.userId }, { id: instance.id });
           if (!found.ok) return undefined;
           return {
             html: machineCardHtml(

@@ -140,7 +140,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'One machine (yours, or any for admins)',
       scope: 'machines:read',
       response: S.Machine,
-      handle: ({ caller, params }) => map(api.get(actor(caller), params.id!), machine),
+      handle: ({ caller, params }) => map(api.get(actor(caller), { id: params.id! }), machine),
     },
     {
       method: 'POST',
@@ -148,7 +148,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'Start a stopped machine',
       scope: 'machines:write',
       response: S.Machine,
-      handle: async ({ caller, params }) => map(await api.start(actor(caller), params.id!), machine),
+      handle: async ({ caller, params }) => map(await api.start(actor(caller), { id: params.id! }), machine),
     },
     {
       method: 'POST',
@@ -156,7 +156,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'Stop a machine (its disk is kept)',
       scope: 'machines:write',
       response: S.Machine,
-      handle: ({ caller, params }) => map(api.stop(actor(caller), params.id!), machine),
+      handle: ({ caller, params }) => map(api.stop(actor(caller), { id: params.id! }), machine),
     },
     {
       method: 'POST',
@@ -166,7 +166,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       body: S.Extend,
       response: S.Machine,
       handle: ({ caller, params, body }) =>
-        map(api.extend(actor(caller), params.id!, (body as z.output<typeof S.Extend>).by), machine),
+        map(api.extend(actor(caller), { id: params.id! }, (body as z.output<typeof S.Extend>).by), machine),
     },
     {
       method: 'DELETE',
@@ -174,7 +174,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'Delete a machine (a snapshot is taken first; restorable for the grace period)',
       scope: 'machines:write',
       response: S.Machine,
-      handle: ({ caller, params }) => map(api.delete(actor(caller), params.id!), machine),
+      handle: ({ caller, params }) => map(api.delete(actor(caller), { id: params.id! }), machine),
     },
     {
       method: 'POST',

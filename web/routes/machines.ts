@@ -162,7 +162,7 @@ export function machineRoutes(
     'GET',
     '/machines/:id',
     wrap((ctx) => {
-      const found = api.get(ctx.actor, ctx.params.id!);
+      const found = api.get(ctx.actor, { id: ctx.params.id! });
       if (!found.ok) return ctx.notFound();
       const history = d.provisioner.web.history(ctx.actor.userId, found.value.id);
       ctx.render(
@@ -185,7 +185,7 @@ export function machineRoutes(
       'GET',
       `/machines/:id/${action}`,
       wrap((ctx) => {
-        const found = api.get(ctx.actor, ctx.params.id!);
+        const found = api.get(ctx.actor, { id: ctx.params.id! });
         if (!found.ok) return ctx.notFound();
         ctx.render(
           `${action === 'stop' ? 'Stop' : 'Delete'} ${found.value.name}`,
@@ -209,7 +209,7 @@ export function machineRoutes(
       'POST',
       `/machines/:id/${name}`,
       wrap(async (ctx) => {
-        const found = api.get(ctx.actor, ctx.params.id!);
+        const found = api.get(ctx.actor, { id: ctx.params.id! });
         if (!found.ok) return ctx.notFound();
         // Destructive actions need the confirmation page's explicit "yes" (a bare POST is not enough).
         if ((name === 'delete' || name === 'stop') && ctx.body.confirm !== 'yes')
@@ -221,22 +221,22 @@ export function machineRoutes(
     );
   act(
     'start',
-    (ctx, id) => api.start(ctx.actor, id),
+    (ctx, id) => api.start(ctx.actor, { id }),
     (n) => `${n} is starting.`,
   );
   act(
     'stop',
-    (ctx, id) => api.stop(ctx.actor, id),
+    (ctx, id) => api.stop(ctx.actor, { id }),
     (n) => `${n} is stopping; its disk is kept.`,
   );
   act(
     'extend',
-    (ctx, id) => api.extend(ctx.actor, id),
+    (ctx, id) => api.extend(ctx.actor, { id }),
     (n) => `The lease of ${n} was extended by ${formatDuration(api.config.policy.defaultLease)}.`,
   );
   act(
     'delete',
-    (ctx, id) => api.delete(ctx.actor, id),
+    (ctx, id) => api.delete(ctx.actor, { id }),
     (n) => `${n} is being deleted; a snapshot is taken first.`,
   );
 
