@@ -1,16 +1,16 @@
 // Helpers for integration tests on the real worker node (test/cluster/node/): its images, Pods placed on
 // it, logs and exec through the API server.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { CoreV1Api, CustomObjectsApi, Exec, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import { CoreV1Api, Exec, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { publishTreeAsGolden as publishGolden } from '../../cluster/node/golden.ts';
 import { realNodePool } from '../../cluster/node/layout.ts';
-import { localSnapshotClass, localStorageClass } from '../../cluster/node/local-volumes.ts';
 import { busyboxImage } from '../../cluster/node/oci-image.ts';
-import { kubeConfig, waitFor } from './cluster.ts';
+import { kubeConfig } from './cluster.ts';
 
 /** Whether the global setup started the real node (as root, unless TISPACE_REAL_NODE=0). */
 export function realNodeRunning(): boolean {
@@ -63,64 +63,9 @@ export async function execInPod(
   return { stdout, stderr, status };
 }
 
-/**
- * Publishes `tree` as a golden VolumeSnapshot of the real node's storage class in `namespace`: a source
- * PVC, the tree copied into its btrfs subvolume (directly: no Job image is needed), a read-only snapshot.
- */
-export async function publishTreeAsGolden(namespace: string, name: string, tree: string): Promise<void> {
-  const kc = kubeConfig();
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await core.createNamespacedPersistentVolumeClaim({
-    namespace,
-    body: {
-      metadata: { name: `${name}-src` },
-      spec: {
-        storageClassName: localStorageClass,
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: '10Gi' } },
-      },
-    },
-  });
-  const pvName = await waitFor(
-    async () => {
-      const pvc = await core.readNamespacedPersistentVolumeClaim({ name: `${name}-src`, namespace });
-      return pvc.status?.phase === 'Bound' ? pvc.spec?.volumeName : undefined;
-    },
-    { timeoutMs: 60_000, what: `golden source PVC ${name}-src Bound` },
-  );
-  const pv = await core.readPersistentVolume({ name: pvName });
-  const dir = pv.spec?.local?.path;
-  if (!dir) throw new Error(`PV ${pvName} has no local path`);
-  execFileSync('cp', ['-a', `${tree}/.`, `${dir}/`]);
-  await custom.createNamespacedCustomObject({
-    group: 'snapshot.storage.k8s.io',
-    version: 'v1',
-    namespace,
-    plural: 'volumesnapshots',
-    body: {
-      apiVersion: 'snapshot.storage.k8s.io/v1',
-      kind: 'VolumeSnapshot',
-      metadata: { name },
-      spec: {
-        volumeSnapshotClassName: localSnapshotClass,
-        source: { persistentVolumeClaimName: `${name}-src` },
-      },
-    },
-  });
-  await waitFor(
-    async () => {
-      const s = (await custom.getNamespacedCustomObject({
-        group: 'snapshot.storage.k8s.io',
-        version: 'v1',
-        namespace,
-        plural: 'volumesnapshots',
-        name,
-      })) as { status?: { readyToUse?: boolean } };
-      return s.status?.readyToUse ? true : undefined;
-    },
-    { timeoutMs: 60_000, what: `golden snapshot ${namespace}/${name} ready` },
-  );
+/** Publishes `tree` as a golden VolumeSnapshot of the real node's storage class (../../cluster/node/golden.ts). */
+export function publishTreeAsGolden(namespace: string, name: string, tree: string): Promise<void> {
+  return publishGolden(kubeConfig(), { namespace, name, tree });
 }
 
 /** The btrfs subvolume directory behind a PVC (on this host: the node is this machine). */
