@@ -22,6 +22,7 @@ import { type Flash, page, type Viewer } from './pages/layout.ts';
 import { machineCard } from './pages/machines.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import type { Ctx, PageHandler } from './routes/context.ts';
 import { machineRoutes } from './routes/machines.ts';
 
 export interface WebOptions {
@@ -54,22 +55,6 @@ export interface Web {
   openApi: Record<string, unknown>;
   close(): void;
 }
-
-/** Everything a route handler gets. */
-export interface Ctx {
-  req: IncomingMessage;
-  res: ServerResponse;
-  params: Params;
-  session: SignedIn;
-  viewer: Viewer;
-  actor: { userId: string };
-  body: Record<string, unknown>;
-  now: Date;
-  render(title: string, current: string, body: Html, status?: number, flash?: Flash[]): void;
-  notFound(): void;
-}
-
-export type PageHandler = (ctx: Ctx) => Promise<void> | void;
 
 /** Static assets, served outside the router (an Ingress must route them too). */
 export const STATIC: Record<string, { type: string; file: string }> = {

@@ -1,48 +1,19 @@
 import { CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { isManagedInstanceObject, MANAGED_SELECTOR } from '../domain/labels.ts';
 import { objectNames } from '../domain/names.ts';
-import type { StoredInstance } from '../store/instances-repo.ts';
+import { kubeStatusMessage } from '../kube/errors.ts';
+import type {
+  ActivitySample,
+  ActivitySource,
+  ActivityTarget,
+  CpuSignal,
+  SshSessionSource,
+  SshSignal,
+} from './activity-signals.ts';
 import { byPodName, cpuSignal, type PodMetrics, type PodMetricsList } from './pod-metrics.ts';
 
-// Activity signals for idle detection. An unavailable signal never counts as idle.
-
-export type CpuSignal = { available: true; percent: number } | { available: false; reason: string };
-
-export type SshSignal =
-  | {
-      available: true;
-      /** Open SSH sessions right now. */
-      activeSessions: number;
-      /** When the last session ended or was last seen (ISO), null if none was ever seen. */
-      lastSessionAt: string | null;
-    }
-  | { available: false; reason: string };
-
-export interface ActivitySample {
-  /** CPU use as a percent of the instance's CPUs (100 = all of them busy). */
-  cpu: CpuSignal;
-  ssh: SshSignal;
-}
-
-/** What an activity source is told of each instance (a running instance, without its conditions, lease…). */
-export type ActivityTarget = Pick<
-  StoredInstance,
-  'id' | 'name' | 'ownerId' | 'cpu' | 'node' | 'sshHost' | 'sshPort'
->;
-
-/** Where idle detection learns whether instances are in use. */
-export interface ActivitySource {
-  /**
-   * Samples every given instance in one go (one pass of the idle job: one metrics list, not a request per
-   * instance), keyed by instance id. An instance missing from the answer counts as unavailable.
-   */
-  sampleAll(instances: readonly ActivityTarget[], now: Date): Promise<ReadonlyMap<string, ActivitySample>>;
-}
-
-/** The optional SSH-sessions signal (e.g. from sshd inside the VM); none exists by default. */
-export interface SshSessionSource {
-  sessions(instance: ActivityTarget): Promise<SshSignal>;
-}
+// The activity sources of idle detection: none, or CPU from the resource metrics API (+ an optional SSH
+// signal). An unavailable signal never counts as idle.
 
 const NO_SSH: SshSignal = { available: false, reason: 'no SSH session source configured' };
 
@@ -167,19 +138,5 @@ function listFailure(error: unknown): string {
   const code = (error as { code?: number }).code;
   if (code === 404) return 'no CPU samples: metrics API missing (metrics.k8s.io not registered)';
   if (code === 403) return 'no CPU samples: not allowed to list pods.metrics.k8s.io';
-  return `metrics API error: ${statusMessage(error)}`.slice(0, 200);
-}
-
-function statusMessage(error: unknown): string {
-  let body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      // not a Status: fall back to the error's own message
-    }
-  }
-  const message = (body as { message?: unknown } | undefined)?.message;
-  if (typeof message === 'string' && message) return message;
-  return error instanceof Error ? error.message : String(error);
+  return `metrics API error: ${kubeStatusMessage(error)}`.slice(0, 200);
 }

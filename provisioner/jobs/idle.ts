@@ -1,6 +1,6 @@
 import type { TiSpaceConfig } from '../config/schema.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
-import type { ActivitySample, SshSignal } from './activity.ts';
+import type { ActivitySample, SshSignal } from './activity-signals.ts';
 import { formatLocalTime, formatSpan } from './time.ts';
 
 // Idle detection (pure). The idle clock starts at the latest of: last activity (lastActiveAt), the time the

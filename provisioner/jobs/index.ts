@@ -1,16 +1,18 @@
 // The scheduled jobs' public surface.
 export {
-  type ActivitySample,
-  type ActivitySource,
-  type ActivityTarget,
-  type CpuSignal,
   type MetricsActivityOptions,
   MetricsActivitySource,
   noSshSessions,
-  type SshSessionSource,
-  type SshSignal,
   unavailableActivity,
 } from './activity.ts';
+export type {
+  ActivitySample,
+  ActivitySource,
+  ActivityTarget,
+  CpuSignal,
+  SshSessionSource,
+  SshSignal,
+} from './activity-signals.ts';
 export { type JobRun, Jobs, type JobsOptions } from './jobs.ts';
 export { JOBS_LEASE_NAME, LeaderElector } from './leader.ts';
 export { JOB_KINDS, type JobKind, type PlannedAction, type PlannedActionKind } from './plan.ts';

@@ -10,12 +10,8 @@ import type { Provisioner } from '../provisioner.ts';
 import type { ProvisionerService } from '../service.ts';
 import type { RunningInstance, StoredInstance } from '../store/instances-repo.ts';
 import type { Store } from '../store/store.ts';
-import {
-  type ActivitySample,
-  type ActivitySource,
-  MetricsActivitySource,
-  unavailableActivity,
-} from './activity.ts';
+import { MetricsActivitySource, unavailableActivity } from './activity.ts';
+import type { ActivitySample, ActivitySource } from './activity-signals.ts';
 import {
   expiryKey,
   expiryReason,

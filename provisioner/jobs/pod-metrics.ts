@@ -1,5 +1,5 @@
 import { parseQuantity } from '../domain/quantity.ts';
-import type { CpuSignal } from './activity.ts';
+import type { CpuSignal } from './activity-signals.ts';
 
 // PodMetrics of metrics.k8s.io/v1beta1 (what metrics-server serves) turned into a CPU signal (pure).
 

@@ -16,10 +16,9 @@ export const isTransient = (error: unknown) => {
   return s === undefined || s === 429 || s >= 500;
 };
 
-/** The reason/message Kubernetes put in its Status body, for conditions and logs. */
-export function describeKubeError(error: unknown): string {
-  const e = error as { body?: unknown; message?: string };
-  let body = e?.body;
+/** The Status body of an API error (client-node gives it parsed or as JSON text), if it has one. */
+function statusBody(error: unknown): { reason?: string; message?: string } | undefined {
+  let body = (error as { body?: unknown } | undefined)?.body;
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body);
@@ -27,7 +26,21 @@ export function describeKubeError(error: unknown): string {
       /* plain text body */
     }
   }
-  const status = body as { reason?: string; message?: string } | undefined;
+  return typeof body === 'object' && body !== null
+    ? (body as { reason?: string; message?: string })
+    : undefined;
+}
+
+/** The reason/message Kubernetes put in its Status body, for conditions and logs. */
+export function describeKubeError(error: unknown): string {
+  const status = statusBody(error);
   if (status?.message) return `${status.reason ?? statusOf(error) ?? ''}: ${status.message}`;
-  return e?.message ?? String(error);
+  return (error as { message?: string } | undefined)?.message ?? String(error);
+}
+
+/** Only the Status message (no reason), else the error's own message: for sentences that name the API. */
+export function kubeStatusMessage(error: unknown): string {
+  const message = statusBody(error)?.message;
+  if (typeof message === 'string' && message) return message;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -14,7 +14,7 @@ import type {
   V1ServicePort,
 } from '@kubernetes/client-node';
 import { INSTANCE_LABEL, isManaged, MANAGED_BY, OWNER_LABEL } from '../domain/labels.ts';
-import type { VolumeSnapshot } from './world.ts';
+import type { VolumeSnapshot } from './types.ts';
 
 // What the informer caches keep of each object: exactly the fields TiSpace reads (reconciler, observe,
 // capacity, jobs' activity), nothing else. managedFields, annotations (the last-applied one included),

@@ -17,19 +17,7 @@ import type { Logger } from 'pino';
 import { MANAGED_SELECTOR } from '../domain/labels.ts';
 import { stripNode, stripPod, stripPvc, stripSecret, stripService, stripSnapshot } from './strip.ts';
 import { type ListPage, type Strip, strippedListWatch } from './stripped-list-watch.ts';
-
-export interface VolumeSnapshot extends KubernetesObject {
-  spec?: {
-    source?: { persistentVolumeClaimName?: string; volumeSnapshotContentName?: string };
-    volumeSnapshotClassName?: string;
-  };
-  status?: {
-    readyToUse?: boolean;
-    error?: { message?: string };
-    restoreSize?: string;
-    creationTime?: string;
-  };
-}
+import type { VolumeSnapshot } from './types.ts';
 
 type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 

@@ -1,6 +1,6 @@
 import type { V1Node, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Condition } from '../domain/instance.ts';
-import type { VolumeSnapshot } from '../kube/world.ts';
+import type { VolumeSnapshot } from '../kube/types.ts';
 
 // Pure readings of what Kubernetes says, turned into TiSpace conditions with CamelCase reasons.
 

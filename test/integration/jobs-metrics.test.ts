@@ -3,7 +3,8 @@
 // an unknown group, 403 before that without RBAC — is "unavailable" for every instance, never idle.
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ActivityTarget, MetricsActivitySource } from '../../provisioner/jobs/activity.ts';
+import { MetricsActivitySource } from '../../provisioner/jobs/activity.ts';
+import type { ActivityTarget } from '../../provisioner/jobs/activity-signals.ts';
 import { kubeConfig, serviceAccountKubeConfig, useNamespace } from './support/cluster.ts';
 
 const ns = useNamespace('jobs-metrics');

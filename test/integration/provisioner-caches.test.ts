@@ -17,7 +17,7 @@ import type { Provisioner } from '../../provisioner/api.ts';
 import { kubeActions } from '../../provisioner/kube/actions.ts';
 import { stripPod, stripSnapshot } from '../../provisioner/kube/strip.ts';
 import { listStripped } from '../../provisioner/kube/stripped-list-watch.ts';
-import type { VolumeSnapshot } from '../../provisioner/kube/world.ts';
+import type { VolumeSnapshot } from '../../provisioner/kube/types.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import {
   labelledObjects,

@@ -1,11 +1,9 @@
 // SSH keys, quota and usage, personal API tokens.
 import type { Provisioner } from '../../provisioner/api.ts';
-import type { PageHandler } from '../app.ts';
 import { redirect } from '../http/respond.ts';
-import type { Handler, Router } from '../http/router.ts';
-import { keysPage, messagePage, tokensPage, usagePage } from '../pages/account.ts';
-
-type Wrap = (h: PageHandler) => Handler;
+import type { Router } from '../http/router.ts';
+import { keysPage, tokensPage, usagePage } from '../pages/account.ts';
+import { renderRead, type Wrap } from './context.ts';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
 
@@ -19,12 +17,14 @@ export function accountRoutes(
   router.on(
     'GET',
     '/keys',
-    wrap((ctx) => {
-      const keys = api.listKeys(ctx.actor);
-      if (!keys.ok)
-        return ctx.render('SSH keys', '/keys', messagePage('Cannot show your keys', keys.error.message), 403);
-      ctx.render('SSH keys', '/keys', keysPage({ viewer: ctx.viewer, keys: keys.value }));
-    }),
+    wrap((ctx) =>
+      renderRead(
+        ctx,
+        { title: 'SSH keys', current: '/keys', what: 'keys' },
+        api.listKeys(ctx.actor),
+        (keys) => keysPage({ viewer: ctx.viewer, keys }),
+      ),
+    ),
   );
   router.on(
     'POST',
@@ -60,12 +60,11 @@ export function accountRoutes(
   router.on(
     'GET',
     '/usage',
-    wrap((ctx) => {
-      const usage = api.usage(ctx.actor);
-      if (!usage.ok)
-        return ctx.render('Usage', '/usage', messagePage('Cannot show your usage', usage.error.message), 403);
-      ctx.render('Usage', '/usage', usagePage({ viewer: ctx.viewer, usage: usage.value }));
-    }),
+    wrap((ctx) =>
+      renderRead(ctx, { title: 'Usage', current: '/usage', what: 'usage' }, api.usage(ctx.actor), (usage) =>
+        usagePage({ viewer: ctx.viewer, usage }),
+      ),
+    ),
   );
 
   router.on(

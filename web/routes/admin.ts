@@ -1,11 +1,9 @@
 // Admin pages: every machine (with filters), capacity per node, and the audit log with search.
-import type { Provisioner } from '../../provisioner/api.ts';
-import type { PageHandler } from '../app.ts';
+import type { Provisioner, Result } from '../../provisioner/api.ts';
 import { redirect } from '../http/respond.ts';
-import type { Handler, Router } from '../http/router.ts';
+import type { Router } from '../http/router.ts';
 import { adminPage } from '../pages/admin.ts';
-
-type Wrap = (h: PageHandler) => Handler;
+import type { Ctx, Wrap } from './context.ts';
 
 export function adminRoutes(
   router: Router,
@@ -62,8 +60,13 @@ export function adminRoutes(
     }),
   );
 
-  const back = (ctx: Parameters<PageHandler>[0], done: string) =>
-    redirect(ctx.res, `/admin?done=${encodeURIComponent(done)}#users`);
+  /** An admin action's answer: 404 to non-admins, the refusal or what was done on the users section. */
+  const answer = <T>(ctx: Ctx, outcome: Result<T>, done: (value: T) => string) => {
+    if (!outcome.ok && outcome.error.code === 'Forbidden') return ctx.notFound();
+    if (!outcome.ok)
+      return redirect(ctx.res, `/admin?error=${encodeURIComponent(outcome.error.message)}#users`);
+    redirect(ctx.res, `/admin?done=${encodeURIComponent(done(outcome.value))}#users`);
+  };
   router.on(
     'POST',
     '/admin/users/:id/quota',
@@ -71,10 +74,7 @@ export function adminRoutes(
       const change: Record<string, number> = {};
       for (const k of ['instances', 'cpu', 'memoryGiB', 'diskGiB'])
         if (typeof ctx.body[k] === 'string' && ctx.body[k] !== '') change[k] = Number(ctx.body[k]);
-      const set = api.setQuota(ctx.actor, ctx.params.id!, change);
-      if (!set.ok && set.error.code === 'Forbidden') return ctx.notFound();
-      if (!set.ok) return redirect(ctx.res, `/admin?error=${encodeURIComponent(set.error.message)}#users`);
-      back(ctx, `Quota of ${ctx.params.id} set.`);
+      answer(ctx, api.setQuota(ctx.actor, ctx.params.id!, change), () => `Quota of ${ctx.params.id} set.`);
     }),
   );
   for (const [action, active] of [
@@ -84,12 +84,12 @@ export function adminRoutes(
     router.on(
       'POST',
       `/admin/users/:id/${action}`,
-      wrap((ctx) => {
-        const done = web.setActive(ctx.actor.userId, ctx.params.id!, active);
-        if (!done.ok && done.error.code === 'Forbidden') return ctx.notFound();
-        if (!done.ok)
-          return redirect(ctx.res, `/admin?error=${encodeURIComponent(done.error.message)}#users`);
-        back(ctx, `${done.value.email ?? ctx.params.id} ${active ? 'reactivated' : 'deactivated'}.`);
-      }),
+      wrap((ctx) =>
+        answer(
+          ctx,
+          web.setActive(ctx.actor.userId, ctx.params.id!, active),
+          (user) => `${user.email ?? ctx.params.id} ${active ? 'reactivated' : 'deactivated'}.`,
+        ),
+      ),
     );
 }

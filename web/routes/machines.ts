@@ -6,14 +6,12 @@ import { leaseChoices } from '../../bot/commands/open-create-modal.ts';
 import { blockForField, readCreateForm } from '../../bot/commands/read-create-form.ts';
 import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
 import { formatDuration, type Provisioner, type UserError } from '../../provisioner/api.ts';
-import type { Ctx, PageHandler } from '../app.ts';
 import { redirect } from '../http/respond.ts';
-import type { Handler, Router } from '../http/router.ts';
+import type { Router } from '../http/router.ts';
 import { messagePage } from '../pages/account.ts';
 import { type CreateFormOptions, createForm, FIELDS, type FieldName } from '../pages/create.ts';
 import { confirmPage, machineDetail, machinesPage } from '../pages/machines.ts';
-
-type Wrap = (h: PageHandler) => Handler;
+import type { Ctx, Wrap } from './context.ts';
 
 /** The Slack modal's blocks by the web form's field names (the same reader checks both). */
 const BLOCK_OF: Record<FieldName, string> = {

@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ActivityTarget,
-  type MetricsActivityOptions,
-  MetricsActivitySource,
-  type SshSessionSource,
-} from '../../../provisioner/jobs/activity.ts';
+import { type MetricsActivityOptions, MetricsActivitySource } from '../../../provisioner/jobs/activity.ts';
+import type { ActivityTarget, SshSessionSource } from '../../../provisioner/jobs/activity-signals.ts';
 import { cpuPercent, cpuSignal } from '../../../provisioner/jobs/pod-metrics.ts';
 import { FakeMetricsApi, managedLabels } from './fake-metrics-api.ts';
 

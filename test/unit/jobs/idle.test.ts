@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActivitySample } from '../../../provisioner/jobs/activity.ts';
+import type { ActivitySample } from '../../../provisioner/jobs/activity-signals.ts';
 import { currentWarning, decideIdle, idleEvidence, idleSince } from '../../../provisioner/jobs/idle.ts';
 
 const H = 3_600_000;

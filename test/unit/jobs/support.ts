@@ -8,7 +8,11 @@ import { pino } from 'pino';
 import { ManualClock } from '../../../provisioner/clock.ts';
 import { parseConfig } from '../../../provisioner/config/load.ts';
 import type { TiSpaceConfig } from '../../../provisioner/config/schema.ts';
-import type { ActivitySample, ActivitySource, ActivityTarget } from '../../../provisioner/jobs/activity.ts';
+import type {
+  ActivitySample,
+  ActivitySource,
+  ActivityTarget,
+} from '../../../provisioner/jobs/activity-signals.ts';
 import { Jobs } from '../../../provisioner/jobs/jobs.ts';
 import type { JobNotice, Notifier } from '../../../provisioner/notifier.ts';
 import { Provisioner } from '../../../provisioner/provisioner.ts';

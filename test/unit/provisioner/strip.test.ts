@@ -20,7 +20,7 @@ import {
   stripService,
   stripSnapshot,
 } from '../../../provisioner/kube/strip.ts';
-import type { VolumeSnapshot } from '../../../provisioner/kube/world.ts';
+import type { VolumeSnapshot } from '../../../provisioner/kube/types.ts';
 import {
   diskCondition,
   podReady,
