@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { webApi } from '@slack/bolt';
-import { fanOutNotifier, Jobs, loadConfig, Provisioner, systemClock } from '../provisioner/api.ts';
+import { createJobs, fanOutNotifier, loadConfig, Provisioner, systemClock } from '../provisioner/api.ts';
 import { createWeb, DEV_ADMIN_EMAIL } from '../web/app.ts';
 import { createTiSpaceApp, type TiSpaceApp } from './app.ts';
 import { googleSettings, parseEnv } from './config/env.ts';
@@ -66,7 +66,7 @@ export async function main(mode: { dev?: boolean } = {}): Promise<void> {
     });
 
   // Scheduled jobs (reminders, expiry, idle, retention); one leader among replicas via a Lease.
-  const jobs = Jobs.forProvisioner(provisioner, {
+  const jobs = createJobs(provisioner, {
     // The provisioner's keep-alive connection pool, shared.
     kubeConfig: provisioner.kubeConfig,
     log: log.child({ component: 'jobs' }),

@@ -4,6 +4,8 @@ import { type AdoptReport, adopt } from './adopt.ts';
 import { CapacitySource } from './capacity-source.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { TiSpaceConfig } from './config/schema.ts';
+import { MetricsActivitySource } from './jobs/activity.ts';
+import { Jobs, type JobsOptions } from './jobs/scheduler.ts';
 import { type KubeActions, kubeActions } from './kube/actions.ts';
 import { type KeepAliveKubeConfig, keepAliveKubeConfig } from './kube/keep-alive-kube-config.ts';
 import { World } from './kube/world.ts';
@@ -149,4 +151,35 @@ export class Provisioner {
     this.reconciler.resync();
     return report;
   }
+}
+
+/**
+ * The scheduled jobs over a Provisioner's store, policy actions and (late-bound) notifier. With a
+ * kubeConfig they elect a leader and read CPU from metrics.k8s.io, matched through the Provisioner's Pod
+ * cache; an explicit `activity` replaces that source.
+ */
+export function createJobs(
+  provisioner: Provisioner,
+  options: Omit<JobsOptions, 'config' | 'store' | 'service' | 'notifier'> & {
+    notifier?: JobsOptions['notifier'];
+  },
+): Jobs {
+  const activity =
+    options.activity ??
+    (options.kubeConfig
+      ? new MetricsActivitySource({
+          kubeConfig: options.kubeConfig,
+          namespace: provisioner.config.namespace,
+          pods: provisioner.world.pods,
+        })
+      : undefined);
+  return new Jobs({
+    ...options,
+    config: provisioner.config,
+    store: provisioner.store,
+    service: provisioner.api,
+    notifier: options.notifier ?? (() => provisioner.notifier),
+    clock: options.clock ?? provisioner.clock,
+    ...(activity ? { activity } : {}),
+  });
 }

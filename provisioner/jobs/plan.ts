@@ -48,3 +48,11 @@ export interface Step {
 
 export const utc = (at: number | string | Date): string =>
   `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The planned action of a job for an instance, as the dry run and the run report show it. */
+export const plannedAction = (
+  job: JobKind,
+  i: { id: string; name: string; ownerId: string },
+  action: PlannedActionKind,
+  reason: string,
+): PlannedAction => ({ job, instanceId: i.id, name: i.name, owner: i.ownerId, action, reason });

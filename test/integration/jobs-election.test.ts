@@ -3,9 +3,9 @@
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../provisioner/clock.ts';
-import { Jobs } from '../../provisioner/jobs/jobs.ts';
 import { JOBS_LEASE_NAME, LeaderElector } from '../../provisioner/jobs/leader.ts';
-import { Provisioner } from '../../provisioner/provisioner.ts';
+import type { Jobs } from '../../provisioner/jobs/scheduler.ts';
+import { createJobs, Provisioner } from '../../provisioner/provisioner.ts';
 import {
   D,
   dummyKubeConfig,
@@ -43,7 +43,7 @@ describe('jobs leader election', () => {
     const runner = (identity: string) => {
       const p = new Provisioner({ config, kubeConfig: dummyKubeConfig(), store: path, log, clock, notifier });
       stores.push(p);
-      const jobs = Jobs.forProvisioner(p, {
+      const jobs = createJobs(p, {
         log,
         clock,
         identity,

@@ -9,10 +9,10 @@ import {
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../provisioner/clock.ts';
 import type { TiSpaceConfig } from '../../provisioner/config/schema.ts';
-import { Jobs } from '../../provisioner/jobs/jobs.ts';
+import type { Jobs } from '../../provisioner/jobs/scheduler.ts';
 import { type KubeActions, kubeActions } from '../../provisioner/kube/actions.ts';
 import type { JobNotice } from '../../provisioner/notifier.ts';
-import { Provisioner } from '../../provisioner/provisioner.ts';
+import { createJobs, Provisioner } from '../../provisioner/provisioner.ts';
 import type { StoredInstance } from '../../provisioner/store/instances-repo.ts';
 import { D, H, linkUser, log, RecordingNotifier, tempDbPath, testConfig } from '../unit/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
@@ -148,7 +148,7 @@ describe('scheduled jobs on a real control plane', () => {
     const p = await startProvisioner(s, { kube: holdingKube(held) });
     linkUser(p.store, s.clock, 'U1', 'dev@corp.com');
     // With the cluster's kubeConfig, idle detection asks metrics.k8s.io (absent here: never idle).
-    const jobs = Jobs.forProvisioner(p, { log, clock: s.clock, kubeConfig: kubeConfig() });
+    const jobs = createJobs(p, { log, clock: s.clock, kubeConfig: kubeConfig() });
     const runAll = async () => {
       for (const kind of ['reminders', 'expiry', 'idle', 'retention'] as const) await jobs.runOnce(kind);
     };
@@ -295,7 +295,7 @@ describe('scheduled jobs on a real control plane', () => {
     expect(first.api.stop(owner, 'gamma').ok).toBe(true);
     const stopped = await phaseOf(first, gamma.id, 'stopped');
     s.clock.set(Date.parse(stopped.stoppedAt!) + 14 * D);
-    const jobs = Jobs.forProvisioner(first, { log, clock: s.clock });
+    const jobs = createJobs(first, { log, clock: s.clock });
     expect((await jobs.runOnce('retention')).acted.map((a) => a.action)).toEqual(['delete-retention']);
 
     await waitFor(async () => (crashed ? true : undefined), {
@@ -318,7 +318,7 @@ describe('scheduled jobs on a real control plane', () => {
       timeoutMs: 30_000,
       what: 'PVC deleted by the new provisioner',
     });
-    const resumed = Jobs.forProvisioner(second, { log, clock: s.clock, identity: 'after-crash' });
+    const resumed = createJobs(second, { log, clock: s.clock, identity: 'after-crash' });
     await resumed.runOnce('retention');
     await resumed.runOnce('retention');
     expect(noticesOf(s.notifier, 'snapshot-taken', gamma.id)).toMatchObject([

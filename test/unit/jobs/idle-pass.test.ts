@@ -2,8 +2,9 @@
 // one request per pass, unavailable never idle, and no store writes when nothing changed.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MetricsActivitySource } from '../../../provisioner/jobs/activity.ts';
-import { Jobs } from '../../../provisioner/jobs/jobs.ts';
+import type { Jobs } from '../../../provisioner/jobs/scheduler.ts';
 import type { JobNotice } from '../../../provisioner/notifier.ts';
+import { createJobs } from '../../../provisioner/provisioner.ts';
 import type { StoredInstance } from '../../../provisioner/store/instances-repo.ts';
 import { FakeMetricsApi, managedLabels } from './fake-metrics-api.ts';
 import { D, H, insertInstance, log, type World, world } from './support.ts';
@@ -31,7 +32,7 @@ function metricsWorld(n: number, cpu: string | undefined = '0') {
     instances.push(i);
     if (cpu !== undefined) api.set({ name: i.id, labels: managedLabels(i.id), cpu: [cpu] });
   }
-  const jobs = Jobs.forProvisioner(w.provisioner, {
+  const jobs = createJobs(w.provisioner, {
     log,
     clock: w.clock,
     activity: new MetricsActivitySource({ kubeConfig: api.kubeConfig, namespace: 'tispace' }),

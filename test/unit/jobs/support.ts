@@ -13,9 +13,9 @@ import type {
   ActivitySource,
   ActivityTarget,
 } from '../../../provisioner/jobs/activity-signals.ts';
-import { Jobs } from '../../../provisioner/jobs/jobs.ts';
+import type { Jobs } from '../../../provisioner/jobs/scheduler.ts';
 import type { JobNotice, Notifier } from '../../../provisioner/notifier.ts';
-import { Provisioner } from '../../../provisioner/provisioner.ts';
+import { createJobs, Provisioner } from '../../../provisioner/provisioner.ts';
 import { newInstanceRow, type StoredInstance } from '../../../provisioner/store/instances-repo.ts';
 import type { Store } from '../../../provisioner/store/store.ts';
 
@@ -153,7 +153,7 @@ export function world(options: { config?: Record<string, unknown>; start?: strin
       notifier,
     });
     opened.push(provisioner);
-    const jobs = Jobs.forProvisioner(provisioner, { log, clock, activity, identity });
+    const jobs = createJobs(provisioner, { log, clock, activity, identity });
     return { provisioner, jobs };
   };
   const first = make('runner-1');
