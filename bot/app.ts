@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { type Clock, type Notifier, type ProvisionerService, systemClock } from '../provisioner/api.ts';
+import { type Clock, type Notifier, type ProvisionerApi, systemClock } from '../provisioner/api.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { botTokenAuthorize } from './bot-authorize.ts';
 import type { BotDeps } from './deps.ts';
@@ -28,7 +28,7 @@ export const DEFAULT_RETRY: webApi.RetryOptions = {
 
 export interface TiSpaceAppOptions {
   /** The provisioner (or its parts the bot uses): API, readiness and the notifier hook. */
-  provisioner: Readiness & { api: ProvisionerService; setNotifier(notifier: Notifier): void };
+  provisioner: Readiness & { api: ProvisionerApi; setNotifier(notifier: Notifier): void };
   slack: {
     botToken: string;
     /** Required for HTTP; unused in Socket Mode. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock, ProvisionerService } from '../provisioner/api.ts';
+import type { Clock, ProvisionerApi } from '../provisioner/api.ts';
 import type { GoogleLinkPort } from './identity-port.ts';
 import type { JobsPort } from './jobs-port.ts';
 import type { FollowUps } from './listeners/follow-ups.ts';
@@ -8,7 +8,7 @@ import type { SlackNotifier } from './notifier/slack-notifier.ts';
 
 /** What every listener may use; passed in, never imported, so tests can swap any part. */
 export interface BotDeps {
-  api: ProvisionerService;
+  api: ProvisionerApi;
   notifier: SlackNotifier;
   /** Google account linking; absent when Google sign-in is not configured. */
   link: Pick<GoogleLinkPort, 'startUrl'> | undefined;

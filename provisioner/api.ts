@@ -32,12 +32,14 @@ export {
 export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifier.ts';
 export { fanOutNotifier, silentNotifier } from './notifier.ts';
 export { createJobs, Provisioner, type ProvisionerOptions } from './provisioner.ts';
-export type { Actor, InstanceRef, Limits, ProvisionerService, UsageReport, Whoami } from './service.ts';
+export type { Limits } from './service/catalog-api.ts';
+export type { Actor, InstanceRef, Whoami } from './service/context.ts';
+export type { ProvisionerApi } from './service/provisioner-api.ts';
+export type { UsageReport } from './service/usage.ts';
 export type { ApiToken } from './store/api-tokens-repo.ts';
 export type { AuditEntry } from './store/audit-repo.ts';
 export type { StoredInstance } from './store/instances-repo.ts';
 export type { SshKey } from './store/keys-repo.ts';
-export { Store } from './store/store.ts';
 export type { User } from './store/users-repo.ts';
 export {
   API_SCOPES,

@@ -11,7 +11,9 @@ import { type KeepAliveKubeConfig, keepAliveKubeConfig } from './kube/keep-alive
 import { World } from './kube/world.ts';
 import { type Notifier, silentNotifier } from './notifier.ts';
 import { Reconciler, type ReconcilerOptions } from './reconciler/reconciler.ts';
-import { ProvisionerService } from './service.ts';
+import { ServiceContext } from './service/context.ts';
+import { type PolicyActions, policyActions } from './service/policy-actions.ts';
+import { createProvisionerApi, type ProvisionerApi } from './service/provisioner-api.ts';
 import { Store } from './store/store.ts';
 import { type SessionPolicy, WebAccess } from './web-access.ts';
 
@@ -34,7 +36,10 @@ export interface ProvisionerOptions {
 
 /** Everything the provisioner runs: store, caches, reconciler and the API front ends call. */
 export class Provisioner {
-  readonly api: ProvisionerService;
+  /** The front ends' API. */
+  readonly api: ProvisionerApi;
+  /** The scheduled jobs' actions (createJobs hands them over; no front end holds them). */
+  readonly policy: PolicyActions;
   /** Web sign-in, sessions and API tokens (the web front end). */
   readonly web: WebAccess;
   readonly store: Store;
@@ -88,7 +93,7 @@ export class Provisioner {
     });
     this.reconciler = reconciler;
     const capacity = new CapacitySource(config, this.world, kubeConfig);
-    this.api = new ProvisionerService({
+    const service = new ServiceContext({
       config,
       store: this.store,
       clock: this.clock,
@@ -96,6 +101,8 @@ export class Provisioner {
       capacity,
       reconciler,
     });
+    this.api = createProvisionerApi(service);
+    this.policy = policyActions(service);
     this.web = new WebAccess({
       store: this.store,
       clock: this.clock,
@@ -177,7 +184,7 @@ export function createJobs(
     ...options,
     config: provisioner.config,
     store: provisioner.store,
-    service: provisioner.api,
+    service: provisioner.policy,
     notifier: options.notifier ?? (() => provisioner.notifier),
     clock: options.clock ?? provisioner.clock,
     ...(activity ? { activity } : {}),

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import type { Quota } from './config/schema.ts';
 import { fail, ok, type Result } from './errors.ts';
-import type { ProvisionerService } from './service.ts';
+import type { ProvisionerApi } from './service/provisioner-api.ts';
 import type { ApiToken } from './store/api-tokens-repo.ts';
 import type { AuditEntry } from './store/audit-repo.ts';
 import type { StoredInstance } from './store/instances-repo.ts';
@@ -48,7 +48,7 @@ export const webUserId = (googleSub: string): string =>
 
 export class WebAccess {
   constructor(
-    private readonly d: { store: Store; clock: Clock; api: ProvisionerService; policy?: SessionPolicy },
+    private readonly d: { store: Store; clock: Clock; api: ProvisionerApi; policy?: SessionPolicy },
   ) {}
 
   get policy(): SessionPolicy {

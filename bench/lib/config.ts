@@ -1,9 +1,4 @@
-import {
-  type Actor,
-  type ProvisionerService,
-  parseConfig,
-  type TiSpaceConfig,
-} from '../../provisioner/api.ts';
+import { type Actor, type ProvisionerApi, parseConfig, type TiSpaceConfig } from '../../provisioner/api.ts';
 import { BENCH_POOL, BENCH_TOLERATION, GOLDEN_SNAPSHOT } from './cluster.ts';
 
 export const SIGNING_SECRET = 'bench-signing-secret';
@@ -38,7 +33,7 @@ export const benchUser = (i: number): string => `UB${String(i).padStart(4, '0')}
 export const benchEmail = (i: number): string => `user${i}@bench.example`;
 
 /** Links bench users 0…n-1 to their Google identities (as sign-in would); returns their actors. */
-export function linkBenchUsers(api: ProvisionerService, n: number): Actor[] {
+export function linkBenchUsers(api: ProvisionerApi, n: number): Actor[] {
   return Array.from({ length: n }, (_, i) => {
     const actor = { userId: benchUser(i), teamId: TEAM };
     api.linkIdentity(actor, { googleSub: `sub-${i}`, email: benchEmail(i) });

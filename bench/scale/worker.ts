@@ -250,7 +250,7 @@ async function run(m: Message): Promise<Message> {
   const synthetic = new Jobs({
     config,
     store: p.store,
-    service: p.api,
+    service: p.policy,
     notifier,
     log,
     activity: syntheticActivity,
@@ -258,7 +258,7 @@ async function run(m: Message): Promise<Message> {
   const metricsJobs = new Jobs({
     config,
     store: p.store,
-    service: p.api,
+    service: p.policy,
     notifier,
     log,
     activity: new MetricsActivitySource({ kubeConfig: p.kubeConfig, namespace, pods: p.world.pods }),

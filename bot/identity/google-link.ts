@@ -18,7 +18,7 @@ import type { CustomRoute } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { CodeChallengeMethod, type LoginTicket } from 'google-auth-library';
 import type { Logger } from 'pino';
-import type { Clock, ProvisionerService } from '../../provisioner/api.ts';
+import type { Clock, ProvisionerApi } from '../../provisioner/api.ts';
 import type { GoogleSettings } from '../config/env.ts';
 import {
   checkGoogleClaims,
@@ -35,7 +35,7 @@ export const START_PATH = '/auth/google/start';
 export const CALLBACK_PATH = '/auth/google/callback';
 
 export interface GoogleLinkOptions extends GoogleSettings {
-  provisioner: ProvisionerService;
+  provisioner: ProvisionerApi;
   /** users.info (profile email; needs users:read.email), conversations.open + chat.postMessage (DM). */
   slack: WebClient;
   clock: Clock;
@@ -88,10 +88,6 @@ const describeError = (error: unknown): { name: string; message: string } =>
     ? { name: error.name, message: error.message.slice(0, 300) }
     : { name: 'Error', message: String(error).slice(0, 300) };
 
-const isUniqueViolation = (error: unknown): boolean =>
-  typeof (error as { code?: unknown })?.code === 'string' &&
-  (error as { code: string }).code.startsWith('SQLITE_CONSTRAINT');
-
 export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
   const { provisioner, slack, clock, log } = options;
   if (!options.clientId) throw new Error('GOOGLE_CLIENT_ID is empty');
@@ -129,18 +125,14 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
     const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
     if (!codeChallenge) throw new Error('google-auth-library returned no code challenge');
     const nonce = randomBytes(32).toString('base64url');
-    try {
-      // Keyed by the ticket itself: a second visit of the same link collides and is refused.
-      provisioner.saveSignInState(actor, {
-        state: state!,
-        codeVerifier,
-        nonce,
-        ttlMs: checked.ticket.expiresAt - now.getTime(),
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) return refuse(res, STATE_USED, actor, 'start');
-      throw error;
-    }
+    // Keyed by the ticket itself: a second visit of the same link collides and is refused.
+    const saved = provisioner.saveSignInState(actor, {
+      state: state!,
+      codeVerifier,
+      nonce,
+      ttlMs: checked.ticket.expiresAt - now.getTime(),
+    });
+    if (!saved.ok) return refuse(res, STATE_USED, actor, 'start');
     const authUrl = client.generateAuthUrl({
       scope: ['openid', 'email'],
       state: state!,
@@ -165,9 +157,9 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
       // NotFound: /start was never visited with this state. InvalidState: used, or (rarely, as the ticket
       // carries the same expiry and was checked above) expired.
       const refusal: Refusal =
-        taken.error.code === 'NotFound'
+        taken.refusal === 'Unknown'
           ? TICKET_REFUSALS.malformed
-          : /expired/.test(taken.error.message)
+          : taken.refusal === 'Expired'
             ? TICKET_REFUSALS.expired
             : STATE_USED;
       return refuse(

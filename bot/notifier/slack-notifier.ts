@@ -1,12 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type {
-  Instance,
-  JobNotice,
-  Notifier,
-  PhaseChange,
-  ProvisionerService,
-} from '../../provisioner/api.ts';
+import type { Instance, JobNotice, Notifier, PhaseChange, ProvisionerApi } from '../../provisioner/api.ts';
 import type { BotMetrics } from '../metrics.ts';
 import { slackErrorCode } from '../slack-errors.ts';
 import type { MessageContent } from '../views/blocks.ts';
@@ -33,7 +27,7 @@ export const parseRef = (notifyRef: string | null | undefined): MessageRef | und
 
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
-  api: ProvisionerService;
+  api: ProvisionerApi;
   log: Logger;
   metrics: BotMetrics;
 }

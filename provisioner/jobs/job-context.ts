@@ -1,18 +1,16 @@
 import type { Logger } from 'pino';
 import type { TiSpaceConfig } from '../config/schema.ts';
-import type { ProvisionerService } from '../service.ts';
+import type { PolicyActions } from '../service/policy-actions.ts';
 import type { Store } from '../store/store.ts';
 import type { NoticeDelivery } from './notices.ts';
-
-/** The policy actions the jobs take (actor 'system'); nothing else of the service. */
-export type PolicyService = Pick<ProvisionerService, 'stopForPolicy' | 'deleteForPolicy'>;
 
 /** What every job's planner reads and acts through. */
 export interface JobContext {
   config: TiSpaceConfig;
   /** The store the service writes through (policy actions record their ledger in its transactions). */
   store: Store;
-  service: PolicyService;
+  /** The policy actions the jobs take (actor 'system'); nothing else of the service. */
+  service: PolicyActions;
   notices: NoticeDelivery;
   log: Logger;
 }

@@ -5,12 +5,13 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.ts';
 import type { TiSpaceConfig } from '../config/schema.ts';
 import type { Notifier } from '../notifier.ts';
+import type { PolicyActions } from '../service/policy-actions.ts';
 import type { Store } from '../store/store.ts';
 import { unavailableActivity } from './activity.ts';
 import type { ActivitySource } from './activity-signals.ts';
 import { planExpiry } from './expiry-job.ts';
 import { planIdle } from './idle-job.ts';
-import type { JobContext, PolicyService } from './job-context.ts';
+import type { JobContext } from './job-context.ts';
 import { LeaderElector } from './leader.ts';
 import { planLeaseReminders } from './lease-reminders-job.ts';
 import { NoticeDelivery } from './notices.ts';
@@ -21,7 +22,7 @@ export interface JobsOptions {
   config: TiSpaceConfig;
   /** The store the service writes through (policy actions record their ledger in its transactions). */
   store: Store;
-  service: PolicyService;
+  service: PolicyActions;
   /** The front end's notifier, or a getter for it (the front end may plug in later). */
   notifier: Notifier | (() => Notifier);
   log: Logger;

@@ -30,12 +30,15 @@ export class OAuthStatesRepo {
     this.#sql = new PreparedStatements(db);
   }
 
-  put(s: Omit<OAuthState, 'usedAt'>): void {
-    this.#sql
-      .get(
-        'INSERT INTO oauth_states (state, team_id, user_id, code_verifier, nonce, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(s.state, s.teamId, s.userId, s.codeVerifier, s.nonce, s.createdAt, s.expiresAt);
+  /** Stores a new state; false if one with this key exists already (the same link used twice). */
+  put(s: Omit<OAuthState, 'usedAt'>): boolean {
+    return (
+      this.#sql
+        .get(
+          'INSERT INTO oauth_states (state, team_id, user_id, code_verifier, nonce, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (state) DO NOTHING',
+        )
+        .run(s.state, s.teamId, s.userId, s.codeVerifier, s.nonce, s.createdAt, s.expiresAt).changes === 1
+    );
   }
 
   get(state: string): OAuthState | undefined {

@@ -2,7 +2,7 @@
 // retried after Retry-After; other Slack failures are logged and never crash anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
-import type { ProvisionerService } from '../../provisioner/api.ts';
+import type { ProvisionerApi } from '../../provisioner/api.ts';
 import { type BotHarness, deadKubeConfig, startBotHarness } from './support/bot-harness.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
 import { publishGoldenImage } from './support/provisioner.ts';
@@ -10,7 +10,7 @@ import { publishGoldenImage } from './support/provisioner.ts';
 const DELAY_MS = 4000;
 
 /** The provisioner API with every asynchronous call delayed (as when the Kubernetes API is slow). */
-function slowApi(api: ProvisionerService): ProvisionerService {
+function slowApi(api: ProvisionerApi): ProvisionerApi {
   return new Proxy(api, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
