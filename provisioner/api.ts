@@ -14,6 +14,7 @@ export {
   sshCommand,
 } from './domain/instance.ts';
 export { NAME_HELP, validateName } from './domain/names.ts';
+export { SIGN_IN_LIFETIME, SIGN_IN_TTL_MS, type SignInRefusal, type SignInResult } from './domain/sign-in.ts';
 export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
 export type { Result, UserError, UserErrorCode } from './errors.ts';
 export {

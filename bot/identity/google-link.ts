@@ -16,20 +16,31 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { CodeChallengeMethod, type LoginTicket } from 'google-auth-library';
+import { CodeChallengeMethod } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { Clock, ProvisionerApi } from '../../provisioner/api.ts';
 import type { GoogleSettings } from '../config/env.ts';
 import {
   checkGoogleClaims,
   describeVerifyError,
+  type GoogleIdentity,
   normalizeDomains,
   type Refusal,
   sameEmail,
 } from './claims.ts';
+import {
+  describeError,
+  emailMismatchRefusal,
+  googleErrorRefusal,
+  idTokenRefusal,
+  LINK_REFUSALS,
+  refused,
+  type StepResult,
+  tokenRefusal,
+} from './link-refusals.ts';
 import { googleOAuthClient, hdHint as hintFor } from './oauth-client.ts';
 import { sendPage, sendRedirect } from './pages.ts';
-import { mintTicket, SIGN_IN_TTL_MS, stateKey, type TicketProblem, verifyTicket } from './state.ts';
+import { mintTicket, stateKey, type TicketProblem, verifyTicket } from './state.ts';
 
 export const START_PATH = '/auth/google/start';
 export const CALLBACK_PATH = '/auth/google/callback';
@@ -43,7 +54,7 @@ export interface GoogleLinkOptions extends GoogleSettings {
 }
 
 export interface GoogleLink {
-  /** The URL of a fresh sign-in for this Slack user (valid 10 minutes, usable once). */
+  /** The URL of a fresh sign-in for this Slack user (valid for SIGN_IN_TTL_MS, usable once). */
   startUrl(actor: { teamId: string; userId: string }): string;
   /** Bolt HTTPReceiver custom routes: GET /auth/google/start and GET /auth/google/callback. */
   routes: CustomRoute[];
@@ -51,28 +62,10 @@ export interface GoogleLink {
   redirectUri: string;
 }
 
-const AGAIN = 'Run /tispace login in Slack to get a new sign-in link.';
-
 const TICKET_REFUSALS: Record<TicketProblem, Refusal> = {
-  malformed: { status: 400, reason: 'state-invalid', message: `This sign-in link is not valid. ${AGAIN}` },
-  forged: { status: 400, reason: 'state-forged', message: `This sign-in link is not valid. ${AGAIN}` },
-  expired: {
-    status: 400,
-    reason: 'state-expired',
-    message: `This sign-in link has expired (links last 10 minutes). ${AGAIN}`,
-  },
-};
-
-const STATE_USED: Refusal = {
-  status: 400,
-  reason: 'state-used',
-  message: `This sign-in link was already used. ${AGAIN}`,
-};
-
-const INTERNAL: Refusal = {
-  status: 500,
-  reason: 'internal',
-  message: 'Something went wrong on TiSpace’s side; nothing was linked. Run /tispace login in a minute.',
+  malformed: LINK_REFUSALS.Malformed,
+  forged: LINK_REFUSALS.Forged,
+  expired: LINK_REFUSALS.Expired,
 };
 
 /** Only short OAuth error codes are echoed back; anything else in the query is not reflected. */
@@ -82,11 +75,8 @@ const oauthErrorCode = (value: unknown): string =>
 const slackEscape = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Name and message only: error objects of HTTP clients carry requests (codes, secrets, tokens). */
-const describeError = (error: unknown): { name: string; message: string } =>
-  error instanceof Error
-    ? { name: error.name, message: error.message.slice(0, 300) }
-    : { name: 'Error', message: String(error).slice(0, 300) };
+type Actor = { teamId: string; userId: string };
+type SignIn = { teamId: string; userId: string; codeVerifier: string; nonce: string };
 
 export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
   const { provisioner, slack, clock, log } = options;
@@ -132,7 +122,7 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
       nonce,
       ttlMs: checked.ticket.expiresAt - now.getTime(),
     });
-    if (!saved.ok) return refuse(res, STATE_USED, actor, 'start');
+    if (!saved.ok) return refuse(res, LINK_REFUSALS.Used, actor, 'start');
     const authUrl = client.generateAuthUrl({
       scope: ['openid', 'email'],
       state: state!,
@@ -146,200 +136,110 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
     sendRedirect(res, authUrl);
   }
 
-  async function callback(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  /** The signed ticket checked, then its stored sign-in taken exactly once (whatever happens next). */
+  function takeState(query: URLSearchParams): StepResult<{ signIn: SignIn; actor: Actor }> {
     const state = query.get('state');
     const checked = verifyTicket(key, state, clock.now());
-    if (!checked.ok) return refuse(res, TICKET_REFUSALS[checked.problem], {}, 'callback');
-    // Single use: taken (marked used) before anything else, whatever the outcome below.
+    if (!checked.ok) return refused(TICKET_REFUSALS[checked.problem]);
+    const ticketActor = { teamId: checked.ticket.teamId, userId: checked.ticket.userId };
     const taken = provisioner.takeSignInState(state!);
-    if (!taken.ok) {
-      // NotFound: /start was never visited with this state. InvalidState: used, or (rarely, as the ticket
-      // carries the same expiry and was checked above) expired.
-      const refusal: Refusal =
-        taken.refusal === 'Unknown'
-          ? TICKET_REFUSALS.malformed
-          : taken.refusal === 'Expired'
-            ? TICKET_REFUSALS.expired
-            : STATE_USED;
-      return refuse(
-        res,
-        refusal,
-        { teamId: checked.ticket.teamId, userId: checked.ticket.userId },
-        'callback',
-      );
-    }
-    const s = taken.value;
-    const actor = { teamId: s.teamId, userId: s.userId };
-    if (s.teamId !== checked.ticket.teamId || s.userId !== checked.ticket.userId)
-      return refuse(res, TICKET_REFUSALS.forged, actor, 'callback');
+    // Unknown: /start was never visited with this state. Expired is rare (the ticket carries the same
+    // expiry and was checked above).
+    if (!taken.ok)
+      return refused(LINK_REFUSALS[taken.refusal === 'Unknown' ? 'Malformed' : taken.refusal], ticketActor);
+    const actor = { teamId: taken.value.teamId, userId: taken.value.userId };
+    if (actor.teamId !== ticketActor.teamId || actor.userId !== ticketActor.userId)
+      return refused(LINK_REFUSALS.Forged, actor);
+    return { ok: true, value: { signIn: taken.value, actor } };
+  }
 
+  /** Google's answer on the redirect: the sign-in code, or the error Google reported. */
+  function googleCode(query: URLSearchParams): StepResult<string> {
     const googleError = query.get('error');
-    if (googleError) {
-      const code = oauthErrorCode(googleError);
-      return refuse(
-        res,
-        {
-          status: 400,
-          reason: `google-${code}`,
-          message:
-            code === 'access_denied'
-              ? `The Google sign-in was cancelled. Nothing was linked. ${AGAIN}`
-              : `Google did not complete the sign-in (${code}). Nothing was linked. ${AGAIN}`,
-        },
-        actor,
-        'callback',
-      );
-    }
+    if (googleError) return refused(googleErrorRefusal(oauthErrorCode(googleError)));
     const code = query.get('code');
-    if (!code)
-      return refuse(
-        res,
-        {
-          status: 400,
-          reason: 'no-code',
-          message: `Google's answer carried no sign-in code. Nothing was linked. ${AGAIN}`,
-        },
-        actor,
-        'callback',
-      );
+    return code ? { ok: true, value: code } : refused(LINK_REFUSALS.NoCode);
+  }
 
-    let idToken: string | null | undefined;
+  /** The code redeemed (with the sign-in's PKCE verifier) for an ID token. */
+  async function redeemCode(code: string, signIn: SignIn): Promise<StepResult<string>> {
     try {
       const { tokens } = await client.getToken({
         code,
-        codeVerifier: s.codeVerifier,
+        codeVerifier: signIn.codeVerifier,
         redirect_uri: redirectUri,
       });
-      idToken = tokens.id_token;
+      return tokens.id_token ? { ok: true, value: tokens.id_token } : refused(LINK_REFUSALS.NoIdToken);
     } catch (error) {
       const data = (error as { response?: { status?: number; data?: { error?: unknown } } }).response;
       // Google unreachable: an internal error, not the user's fault. Rethrown without the request
       // (gaxios errors carry it, with the code and the client secret).
       if (!data) throw new Error(`Google token endpoint: ${describeError(error).message}`);
-      const oauthError = oauthErrorCode(data.data?.error);
-      return refuse(
-        res,
-        {
-          status: 400,
-          reason: `token-${oauthError}`,
-          message: `Google refused to complete this sign-in (${oauthError}): the sign-in code is invalid, was already used, or does not belong to this sign-in. Nothing was linked. ${AGAIN}`,
-        },
-        { ...actor, httpStatus: data.status },
-        'callback',
-      );
+      return refused(tokenRefusal(oauthErrorCode(data.data?.error)), { httpStatus: data.status });
     }
-    if (!idToken)
-      return refuse(
-        res,
-        {
-          status: 400,
-          reason: 'no-id-token',
-          message: `Google's answer carried no ID token. Nothing was linked. ${AGAIN}`,
-        },
-        actor,
-        'callback',
-      );
-
-    let login: LoginTicket;
-    try {
-      login = await client.verifyIdToken({ idToken, audience: options.clientId });
-    } catch (error) {
-      const { reason, why } = describeVerifyError(error);
-      return refuse(
-        res,
-        {
-          status: 403,
-          reason: `id-token-${reason}`,
-          message: `Google's sign-in answer could not be verified: ${why}. Nothing was linked. ${AGAIN}`,
-        },
-        actor,
-        'callback',
-      );
-    }
-    const claims = checkGoogleClaims(login.getPayload(), { nonce: s.nonce, allowedDomains });
-    if (!claims.ok) return refuse(res, claims.refusal, actor, 'callback');
-    const google = claims.identity;
-
-    // The Google account must be the one on the Slack profile of the user the state is bound to.
-    const slackEmail = await slackProfileEmail(s.userId);
-    if (!slackEmail.ok) return refuse(res, slackEmail.refusal, actor, 'callback');
-    if (!sameEmail(google.email, slackEmail.email))
-      return refuse(
-        res,
-        {
-          status: 403,
-          reason: 'email-mismatch',
-          message: `You signed in to Google as ${google.email}, which is not the email address of your Slack profile. Sign in with the Google account that has the same email address as your Slack profile. ${AGAIN}`,
-        },
-        actor,
-        'callback',
-      );
-    if (provisioner.whoami(actor).user?.deactivatedAt)
-      return refuse(
-        res,
-        {
-          status: 403,
-          reason: 'deactivated',
-          message: 'Your TiSpace account is deactivated (offboarded), so it cannot be linked. Ask an admin.',
-        },
-        actor,
-        'callback',
-      );
-
-    const user = provisioner.linkIdentity(actor, { googleSub: google.sub, email: google.email });
-    const until = (user.linkExpiresAt ?? '').slice(0, 16).replace('T', ' ');
-    log.info({ ...actor, email: google.email, hd: google.hd, until }, 'Google account linked');
-    await confirmByDm(s.userId, google.email, until);
-    sendPage(
-      res,
-      200,
-      'Google account linked',
-      `Linked as ${google.email} — you can return to Slack.${until ? ` The link is valid until ${until} UTC; run /tispace login again to renew it.` : ''}`,
-    );
   }
 
-  async function slackProfileEmail(
-    userId: string,
-  ): Promise<{ ok: true; email: string } | { ok: false; refusal: Refusal }> {
+  /** The ID token verified (signature, exp, aud by the library), then its claims checked here. */
+  async function verifyToken(idToken: string, signIn: SignIn): Promise<StepResult<GoogleIdentity>> {
+    let payload: Parameters<typeof checkGoogleClaims>[0];
+    try {
+      payload = (await client.verifyIdToken({ idToken, audience: options.clientId })).getPayload();
+    } catch (error) {
+      const { reason, why } = describeVerifyError(error);
+      return refused(idTokenRefusal(reason, why));
+    }
+    const claims = checkGoogleClaims(payload, { nonce: signIn.nonce, allowedDomains });
+    return claims.ok ? { ok: true, value: claims.identity } : refused(claims.refusal);
+  }
+
+  /** The Google account must be the one on the Slack profile of the user the state is bound to. */
+  async function checkSlackProfile(userId: string, google: GoogleIdentity): Promise<StepResult<void>> {
     let info: Awaited<ReturnType<WebClient['users']['info']>>;
     try {
       info = await slack.users.info({ user: userId });
     } catch (error) {
       const slackError = (error as { data?: { error?: unknown } }).data?.error;
       if (slackError === 'user_not_found' || slackError === 'user_not_visible')
-        return {
-          ok: false,
-          refusal: {
-            status: 403,
-            reason: 'slack-user-not-found',
-            message: 'Your Slack account could not be found, so nothing was linked. Ask an admin.',
-          },
-        };
+        return refused(LINK_REFUSALS.SlackUserNotFound);
       log.error({ userId, error: describeError(error) }, 'users.info failed during Google linking');
-      return { ok: false, refusal: INTERNAL };
+      return refused(LINK_REFUSALS.Internal);
     }
-    if (info.user?.deleted || info.user?.is_bot)
-      return {
-        ok: false,
-        refusal: {
-          status: 403,
-          reason: 'slack-user-inactive',
-          message: 'Your Slack account is deactivated, so nothing was linked.',
-        },
-      };
+    if (info.user?.deleted || info.user?.is_bot) return refused(LINK_REFUSALS.SlackUserInactive);
     const email = info.user?.profile?.email;
-    if (!email)
-      return {
-        ok: false,
-        refusal: {
-          status: 403,
-          reason: 'slack-email-unknown',
-          message:
-            'TiSpace cannot read the email address of your Slack profile, so it cannot check that this Google account is yours. Nothing was linked. Ask an admin (the Slack app needs the users:read.email scope).',
-        },
-      };
-    return { ok: true, email };
+    if (!email) return refused(LINK_REFUSALS.SlackEmailUnknown);
+    if (!sameEmail(google.email, email)) return refused(emailMismatchRefusal(google.email));
+    return { ok: true, value: undefined };
+  }
+
+  async function callback(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const taken = takeState(query);
+    if (!taken.ok) return refuse(res, taken.refusal, taken.context ?? {}, 'callback');
+    const { signIn, actor } = taken.value;
+    const no = (r: { refusal: Refusal; context?: Record<string, unknown> }) =>
+      refuse(res, r.refusal, { ...actor, ...r.context }, 'callback');
+
+    const code = googleCode(query);
+    if (!code.ok) return no(code);
+    const idToken = await redeemCode(code.value, signIn);
+    if (!idToken.ok) return no(idToken);
+    const google = await verifyToken(idToken.value, signIn);
+    if (!google.ok) return no(google);
+    const profile = await checkSlackProfile(signIn.userId, google.value);
+    if (!profile.ok) return no(profile);
+    if (provisioner.whoami(actor).user?.deactivatedAt) return no({ refusal: LINK_REFUSALS.Deactivated });
+
+    const { email, hd, sub } = google.value;
+    const user = provisioner.linkIdentity(actor, { googleSub: sub, email });
+    const until = (user.linkExpiresAt ?? '').slice(0, 16).replace('T', ' ');
+    log.info({ ...actor, email, hd, until }, 'Google account linked');
+    await confirmByDm(signIn.userId, email, until);
+    sendPage(
+      res,
+      200,
+      'Google account linked',
+      `Linked as ${email} — you can return to Slack.${until ? ` The link is valid until ${until} UTC; run /tispace login again to renew it.` : ''}`,
+    );
   }
 
   /** Best effort: the link is stored whatever Slack answers. */
@@ -360,7 +260,7 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
     (req: IncomingMessage, res: ServerResponse): void => {
       fn(req, res).catch((error: unknown) => {
         log.error({ error: describeError(error), step }, 'Google link failed');
-        if (!res.headersSent) sendPage(res, 500, 'Something went wrong', INTERNAL.message);
+        if (!res.headersSent) sendPage(res, 500, 'Something went wrong', LINK_REFUSALS.Internal.message);
         else res.end();
       });
     };
@@ -377,5 +277,3 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
     redirectUri,
   };
 }
-
-export { SIGN_IN_TTL_MS };

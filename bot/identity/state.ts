@@ -4,9 +4,11 @@
 // sign-in state store (the ticket string is the row key), which also holds the PKCE verifier and nonce.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { SIGN_IN_TTL_MS } from '../../provisioner/api.ts';
 
-/** How long a sign-in link (from /tispace login to Google's answer) stays valid. */
-export const SIGN_IN_TTL_MS = 10 * 60_000;
+// How long a sign-in link (from /tispace login to Google's answer) stays valid: the provisioner's one
+// sign-in lifetime, which its stored state carries too.
+export { SIGN_IN_TTL_MS };
 
 /** Longest ticket accepted; anything longer is not ours (checked before any parsing). */
 const MAX_TICKET_LENGTH = 600;

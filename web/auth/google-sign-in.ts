@@ -10,14 +10,13 @@ import type { Logger } from 'pino';
 import type { GoogleSettings } from '../../bot/config/env.ts';
 import { checkGoogleClaims, describeVerifyError, normalizeDomains } from '../../bot/identity/claims.ts';
 import { googleOAuthClient, hdHint } from '../../bot/identity/oauth-client.ts';
-import type { Provisioner } from '../../provisioner/api.ts';
+import { type Provisioner, SIGN_IN_TTL_MS } from '../../provisioner/api.ts';
 import { cookies } from '../http/request.ts';
 import { redirect } from '../http/respond.ts';
 
 export const WEB_START_PATH = '/auth/web/google/start';
 export const WEB_CALLBACK_PATH = '/auth/web/google/callback';
 const STATE_COOKIE = 'tispace_signin';
-const STATE_TTL_MS = 10 * 60_000;
 
 export interface GoogleSignInOptions extends GoogleSettings {
   provisioner: Pick<Provisioner, 'api' | 'web'>;
@@ -49,7 +48,7 @@ export function googleSignIn(o: GoogleSignInOptions) {
     const nonce = randomBytes(32).toString('base64url');
     o.provisioner.api.saveSignInState(
       { userId: '', teamId: 'web' },
-      { state, codeVerifier, nonce, ttlMs: STATE_TTL_MS },
+      { state, codeVerifier, nonce, ttlMs: SIGN_IN_TTL_MS },
     );
     const url = client.generateAuthUrl({
       scope: ['openid', 'email'],
@@ -61,7 +60,7 @@ export function googleSignIn(o: GoogleSignInOptions) {
       prompt: 'select_account',
     });
     redirect(res, url, {
-      'set-cookie': `${STATE_COOKIE}=${state}; Max-Age=${STATE_TTL_MS / 1000}; ${cookieAttrs}`,
+      'set-cookie': `${STATE_COOKIE}=${state}; Max-Age=${SIGN_IN_TTL_MS / 1000}; ${cookieAttrs}`,
     });
   }
 
