@@ -9,11 +9,8 @@ import type { BotDeps } from './deps.ts';
 import { healthRoutes, type Readiness } from './http/health-routes.ts';
 import type { GoogleLinkPort } from './identity-port.ts';
 import type { JobsPort } from './jobs-port.ts';
-import { registerActions } from './listeners/actions/index.ts';
-import { registerCommands } from './listeners/commands/index.ts';
-import { registerEvents } from './listeners/events/index.ts';
 import { FollowUps } from './listeners/follow-ups.ts';
-import { registerViews } from './listeners/views/index.ts';
+import { registerListeners } from './listeners/index.ts';
 import { type BotMetrics, createMetrics } from './metrics.ts';
 import { SlackNotifier } from './notifier/slack-notifier.ts';
 import { slackErrorCode } from './slack-errors.ts';
@@ -126,10 +123,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
     metrics,
     followUps: options.followUps ?? new FollowUps({ onBacklog: (n) => metrics.followUpBacklog.set(n) }),
   };
-  registerCommands(app, deps);
-  registerActions(app, deps);
-  registerViews(app, deps);
-  registerEvents(app, deps);
+  registerListeners(app, deps);
   app.error(appErrorHandler(log, metrics) as Parameters<App['error']>[0]);
   options.provisioner.setNotifier(notifier);
 
