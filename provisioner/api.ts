@@ -16,6 +16,7 @@ export {
 export { NAME_HELP, validateName } from './domain/names.ts';
 export { SIGN_IN_LIFETIME, SIGN_IN_TTL_MS, type SignInRefusal, type SignInResult } from './domain/sign-in.ts';
 export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
+export { formatUtc } from './domain/utc.ts';
 export type { Result, UserError, UserErrorCode } from './errors.ts';
 export {
   type ActivitySample,
@@ -34,7 +35,7 @@ export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifi
 export { fanOutNotifier, silentNotifier } from './notifier.ts';
 export { createJobs, Provisioner, type ProvisionerOptions } from './provisioner.ts';
 export type { Limits } from './service/catalog-api.ts';
-export type { Actor, InstanceRef, Whoami } from './service/context.ts';
+export { type Actor, DEACTIVATED_MESSAGE, type InstanceRef, type Whoami } from './service/context.ts';
 export type { ProvisionerApi } from './service/provisioner-api.ts';
 export type { UsageReport } from './service/usage.ts';
 export type { ApiToken } from './store/api-tokens-repo.ts';

@@ -11,14 +11,14 @@ import { type Clock, type Provisioner, systemClock } from '../provisioner/api.ts
 import { openApiDocument } from './api/openapi.ts';
 import { apiRoutes } from './api/routes.ts';
 import { googleSignIn, WEB_CALLBACK_PATH, WEB_START_PATH } from './auth/google-sign-in.ts';
-import { csrfMatches, SessionCookies, type SignedIn } from './auth/session.ts';
+import { csrfMatches, SessionCookies } from './auth/session.ts';
 import type { Html } from './http/html.ts';
 import { BodyError, cookies, isLoopbackAddress, isLoopbackHost, readBody } from './http/request.ts';
 import { redirect, SECURITY_HEADERS, sendHtml, sendJson } from './http/respond.ts';
-import { type Handler, type Params, Router } from './http/router.ts';
+import { type Handler, Router } from './http/router.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { messagePage, signInPage } from './pages/account.ts';
-import { type Flash, page, type Viewer } from './pages/layout.ts';
+import { page, type Viewer } from './pages/layout.ts';
 import { machineCard } from './pages/machines.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';

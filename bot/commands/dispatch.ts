@@ -1,4 +1,4 @@
-import { looksLikePrivateKey } from '../../provisioner/api.ts';
+import { DEACTIVATED_MESSAGE, looksLikePrivateKey } from '../../provisioner/api.ts';
 import { errorReply, linkUrl } from '../replies.ts';
 import { helpMessage } from '../views/help.ts';
 import { linkPrompt } from '../views/link-prompt.ts';
@@ -60,10 +60,7 @@ export async function dispatchCommand(
   if (!WITHOUT_LINK.has(sub)) {
     if (who.user?.deactivatedAt)
       return ctx.reply(
-        errorReply(ctx.deps, ctx.actor, {
-          code: 'Deactivated',
-          message: 'your account is deactivated; ask an admin',
-        }),
+        errorReply(ctx.deps, ctx.actor, { code: 'Deactivated', message: DEACTIVATED_MESSAGE }),
       );
     if (!who.linked)
       return ctx.reply(

@@ -1,7 +1,11 @@
 import { DURATION_HELP, formatDuration, parseDuration } from '../../provisioner/api.ts';
 import { errorReply } from '../replies.ts';
-import { utcText } from '../views/format.ts';
-import { deleteConfirmMessage } from '../views/instance-messages.ts';
+import {
+  deleteConfirmMessage,
+  extendedText,
+  startingText,
+  stoppingText,
+} from '../views/instance-messages.ts';
 import type { CommandContext } from './context.ts';
 import { nameArg } from './require-name.ts';
 
@@ -10,9 +14,7 @@ export async function stopCommand(ctx: CommandContext): Promise<void> {
   if (typeof name !== 'string') return ctx.reply(name);
   const stopped = ctx.deps.api.stop(ctx.actor, name);
   if (!stopped.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, stopped.error));
-  await ctx.reply({
-    text: `:double_vertical_bar: Stopping *${stopped.value.name}*. The disk is kept; \`/tispace start ${stopped.value.name}\` starts it again.`,
-  });
+  await ctx.reply({ text: stoppingText(stopped.value) });
 }
 
 export async function startCommand(ctx: CommandContext): Promise<void> {
@@ -21,9 +23,7 @@ export async function startCommand(ctx: CommandContext): Promise<void> {
   const started = await ctx.deps.api.start(ctx.actor, name);
   if (!started.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, started.error));
   const progress = ctx.deps.notifier.trackProgress(started.value);
-  await ctx.reply({
-    text: `:arrow_forward: Starting *${started.value.name}*. I'll DM you when it is ready.`,
-  });
+  await ctx.reply({ text: startingText(started.value) });
   await progress;
 }
 
@@ -36,9 +36,7 @@ export async function extendCommand(ctx: CommandContext): Promise<void> {
   const extended = ctx.deps.api.extend(ctx.actor, name, by);
   if (!extended.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, extended.error));
   const amount = by ?? formatDuration(ctx.deps.api.config.policy.defaultLease);
-  await ctx.reply({
-    text: `:hourglass: Extended *${extended.value.name}* by ${amount}; the lease now ends ${utcText(extended.value.leaseEndsAt)}.`,
-  });
+  await ctx.reply({ text: extendedText(extended.value, amount) });
 }
 
 /** Asks first: an ephemeral message with a confirm button. */

@@ -18,7 +18,7 @@ import type { CustomRoute } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { CodeChallengeMethod } from 'google-auth-library';
 import type { Logger } from 'pino';
-import type { Clock, ProvisionerApi } from '../../provisioner/api.ts';
+import { type Clock, formatUtc, type ProvisionerApi } from '../../provisioner/api.ts';
 import type { GoogleSettings } from '../config/env.ts';
 import {
   checkGoogleClaims,
@@ -231,14 +231,14 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
 
     const { email, hd, sub } = google.value;
     const user = provisioner.linkIdentity(actor, { googleSub: sub, email });
-    const until = (user.linkExpiresAt ?? '').slice(0, 16).replace('T', ' ');
+    const until = user.linkExpiresAt ? formatUtc(user.linkExpiresAt) : '';
     log.info({ ...actor, email, hd, until }, 'Google account linked');
     await confirmByDm(signIn.userId, email, until);
     sendPage(
       res,
       200,
       'Google account linked',
-      `Linked as ${email} — you can return to Slack.${until ? ` The link is valid until ${until} UTC; run /tispace login again to renew it.` : ''}`,
+      `Linked as ${email} — you can return to Slack.${until ? ` The link is valid until ${until}; run /tispace login again to renew it.` : ''}`,
     );
   }
 
@@ -248,7 +248,7 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
       const opened = await slack.conversations.open({ users: userId });
       const channel = opened.channel?.id;
       if (!channel) throw new Error('conversations.open returned no channel');
-      const text = `:white_check_mark: Your Google account *${slackEscape(email)}* is now linked to TiSpace${until ? ` until ${until} UTC` : ''}. Run \`/tispace login\` again to renew it.`;
+      const text = `:white_check_mark: Your Google account *${slackEscape(email)}* is now linked to TiSpace${until ? ` until ${until}` : ''}. Run \`/tispace login\` again to renew it.`;
       await slack.chat.postMessage({ channel, text });
     } catch (error) {
       log.warn({ userId, error: describeError(error) }, 'could not DM the Google link confirmation');

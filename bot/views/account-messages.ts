@@ -1,6 +1,12 @@
-import type { ImageConfig, NodeFree, SshKey, UsageReport, Whoami } from '../../provisioner/api.ts';
+import {
+  formatUtc,
+  type ImageConfig,
+  type NodeFree,
+  type SshKey,
+  type UsageReport,
+  type Whoami,
+} from '../../provisioner/api.ts';
 import { type MessageContent, section } from './blocks.ts';
-import { utcText } from './format.ts';
 
 export function keyListMessage(keys: readonly SshKey[]): MessageContent {
   if (keys.length === 0)
@@ -44,8 +50,8 @@ export function whoamiMessage(w: Whoami, slackUserId: string): MessageContent {
   if (!w.user?.email || (!w.linked && !w.linkExpired))
     return { text: `You are <@${slackUserId}>; no Google account is linked. Run \`/tispace login\`.` };
   const state = w.linkExpired
-    ? `expired ${utcText(w.user.linkExpiresAt!)} — run \`/tispace login\``
-    : `valid until ${utcText(w.user.linkExpiresAt!)}`;
+    ? `expired ${formatUtc(w.user.linkExpiresAt!)} — run \`/tispace login\``
+    : `valid until ${formatUtc(w.user.linkExpiresAt!)}`;
   return {
     text: `You are <@${slackUserId}>, linked to *${w.user.email}* (${state}).${w.isAdmin ? ' You are a TiSpace admin.' : ''}`,
   };

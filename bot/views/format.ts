@@ -1,4 +1,10 @@
-import { formatRemaining, type Instance, type InstancePhase, sshCommand } from '../../provisioner/api.ts';
+import {
+  formatRemaining,
+  formatUtc,
+  type Instance,
+  type InstancePhase,
+  sshCommand,
+} from '../../provisioner/api.ts';
 
 const PHASE_EMOJI: Record<InstancePhase, string> = {
   requested: ':hourglass_flowing_sand:',
@@ -21,9 +27,6 @@ export const leaseText = (i: Pick<Instance, 'leaseEndsAt'>, now: Date): string =
   return left > 0 ? `lease ends in ${formatRemaining(left)}` : 'lease expired';
 };
 
-/** "2025-01-31 14:00 UTC" — used where the user's time zone is unknown. */
-export const utcText = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-
 /** A time in the user's own zone, e.g. "Fri 31 Jan, 15:00 CET"; falls back to UTC on an unknown zone. */
 export function localTime(iso: string, tz: string | null | undefined): string {
   try {
@@ -37,7 +40,7 @@ export function localTime(iso: string, tz: string | null | undefined): string {
       timeZoneName: 'short',
     }).format(new Date(iso));
   } catch {
-    return utcText(iso);
+    return formatUtc(iso);
   }
 }
 

@@ -1,7 +1,7 @@
-import type { Instance, StoredInstance } from '../../provisioner/api.ts';
+import { formatUtc, type Instance, type StoredInstance } from '../../provisioner/api.ts';
 import { ACTIONS } from '../constants.ts';
 import { type AnyBlock, actions, button, context, fields, type MessageContent, section } from './blocks.ts';
-import { failureReason, leaseText, phaseLabel, sizeText, sshLine, utcText } from './format.ts';
+import { failureReason, leaseText, phaseLabel, sizeText, sshLine } from './format.ts';
 
 /** One line per instance; long lists are packed into few sections so a message stays under 50 blocks. */
 export function instanceListMessage(o: {
@@ -45,7 +45,7 @@ export function instanceInfoMessage(i: StoredInstance, now: Date): MessageConten
         `*Size*\n${sizeText(i)}`,
         `*Image*\n${i.image}`,
         `*Node*\n${i.node ?? '—'}`,
-        `*Lease*\n${leaseText(i, now)} (${utcText(i.leaseEndsAt)})`,
+        `*Lease*\n${leaseText(i, now)} (${formatUtc(i.leaseEndsAt)})`,
         `*SSH*\n${ssh ?? 'not reachable yet'}`,
         `*Id*\n\`${i.id}\``,
       ]),
@@ -77,6 +77,17 @@ export function deleteConfirmMessage(i: Instance, grace: string): MessageContent
   };
 }
 
-export const deletedMessage = (i: Instance, grace: string): MessageContent => ({
-  text: `:wastebasket: Deleting *${i.name}*. Its disk is snapshotted first and restorable for ${grace} with \`/tispace restore ${i.name}\`.`,
-});
+// The confirmations of a change, worded once for the slash command and the buttons alike.
+
+export const stoppingText = (i: Pick<Instance, 'name'>): string =>
+  `:double_vertical_bar: Stopping *${i.name}*. The disk is kept; \`/tispace start ${i.name}\` starts it again.`;
+
+export const startingText = (i: Pick<Instance, 'name'>): string =>
+  `:arrow_forward: Starting *${i.name}*. I'll DM you when it is ready.`;
+
+/** `amount`: the extension as the user asked for it (or the default lease, formatted). */
+export const extendedText = (i: Pick<Instance, 'name' | 'leaseEndsAt'>, amount: string): string =>
+  `:hourglass: Extended *${i.name}* by ${amount}; the lease now ends ${formatUtc(i.leaseEndsAt)}.`;
+
+export const deletingText = (i: Pick<Instance, 'name'>, grace: string): string =>
+  `:wastebasket: Deleting *${i.name}*. Its disk is snapshotted first and restorable for ${grace} with \`/tispace restore ${i.name}\`.`;

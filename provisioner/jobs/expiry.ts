@@ -1,5 +1,5 @@
 import type { Instance } from '../domain/instance.ts';
-import { utc } from './plan.ts';
+import { formatUtc } from '../domain/utc.ts';
 
 // Lease expiry (pure): a lease that has passed stops the instance (the disk is kept; the owner can start it).
 
@@ -17,7 +17,8 @@ export const leaseExpired = (i: Pick<Instance, 'desired' | 'leaseEndsAt'>, now: 
 export const expiryKey = (i: Pick<Instance, 'leaseEndsAt'>, now: Date): string =>
   `${new Date(i.leaseEndsAt).toISOString()}@${now.toISOString()}`;
 
-export const expiryReason = (i: Pick<Instance, 'leaseEndsAt'>): string => `lease ended ${utc(i.leaseEndsAt)}`;
+export const expiryReason = (i: Pick<Instance, 'leaseEndsAt'>): string =>
+  `lease ended ${formatUtc(i.leaseEndsAt)}`;
 
 /** Why a planned expiry stop no longer applies (re-checked inside the stopping transaction). */
 export function expiryRefusal(

@@ -1,9 +1,10 @@
+import { formatUtc } from '../domain/utc.ts';
 import type { RunningInstance, StoredInstance } from '../store/instances-repo.ts';
 import type { ActivitySample, ActivitySource } from './activity-signals.ts';
 import { decideIdle, IDLE_STOPPED_NOTICE, type IdleDecision, STOP_IDLE } from './idle.ts';
 import type { JobContext } from './job-context.ts';
 import { OWED_NOTICE_TTL_MS } from './notices.ts';
-import { plannedAction, type Step, utc } from './plan.ts';
+import { plannedAction, type Step } from './plan.ts';
 
 /** What an instance the activity source did not answer for counts as: unavailable, so never idle. */
 const NOT_SAMPLED: ActivitySample = {
@@ -73,7 +74,7 @@ function warnIdle(
 ): Step {
   const { store, notices } = ctx;
   return {
-    action: plannedAction('idle', i, 'warn-idle', `${d.evidence}; would stop at ${utc(d.stopAt)}`),
+    action: plannedAction('idle', i, 'warn-idle', `${d.evidence}; would stop at ${formatUtc(d.stopAt)}`),
     run: async () => {
       const warnedAt = now.toISOString();
       // Compare-and-set on idleWarnedAt: exactly one runner warns for this idle stretch.
@@ -107,7 +108,7 @@ function stopIdle(
 ): Step {
   const { service, notices } = ctx;
   return {
-    action: plannedAction('idle', i, 'stop-idle', `${d.evidence}; warned ${utc(d.warnedAt)}`),
+    action: plannedAction('idle', i, 'stop-idle', `${d.evidence}; warned ${formatUtc(d.warnedAt)}`),
     run: async () => {
       // The only durable (synchronous=FULL) write of the idle job: an instance actually stopped.
       const stopped = service.stopForPolicy(i.id, `idle: ${d.evidence}`, {

@@ -1,7 +1,8 @@
 import { formatDuration } from '../domain/duration.ts';
+import { formatUtc } from '../domain/utc.ts';
 import { type JobContext, ownerZone } from './job-context.ts';
 import { planLeaseReminder } from './lease-reminders.ts';
-import { plannedAction, type Step, utc } from './plan.ts';
+import { plannedAction, type Step } from './plan.ts';
 
 /** Ledger kind of the lease reminders (one claim per instance and reminder key). */
 export const LEASE_REMINDER = 'lease-reminder';
@@ -20,7 +21,7 @@ export function planLeaseReminders(ctx: JobContext, now: Date): Step[] {
         'reminders',
         i,
         'remind-lease',
-        `lease ends ${utc(plan.endsAt)}; the ${formatDuration(offsetMs)} reminder${final ? ' (final)' : ''}`,
+        `lease ends ${formatUtc(plan.endsAt)}; the ${formatDuration(offsetMs)} reminder${final ? ' (final)' : ''}`,
       ),
       run: () =>
         notices.sendClaimed(i.id, LEASE_REMINDER, key, now, (fresh) => {

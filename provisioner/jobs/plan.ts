@@ -46,9 +46,6 @@ export interface Step {
   run(): Promise<boolean>;
 }
 
-export const utc = (at: number | string | Date): string =>
-  `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
 /** The planned action of a job for an instance, as the dry run and the run report show it. */
 export const plannedAction = (
   job: JobKind,

@@ -1,7 +1,8 @@
 import { formatDuration } from '../domain/duration.ts';
+import { formatUtc } from '../domain/utc.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
 import { type JobContext, ownerZone } from './job-context.ts';
-import { plannedAction, type Step, utc } from './plan.ts';
+import { plannedAction, type Step } from './plan.ts';
 import { finalOffset, reminderKey } from './reminder-schedule.ts';
 import {
   DELETE_RETENTION,
@@ -35,7 +36,7 @@ export function planRetentionJob(ctx: JobContext, now: Date): Step[] {
       Date.parse(i.snapshotExpiresAt) > now.getTime()
         ? {
             action: 'notify-snapshot',
-            reason: `disk deleted, snapshot ${i.snapshotName} kept; restorable until ${utc(i.snapshotExpiresAt)}`,
+            reason: `disk deleted, snapshot ${i.snapshotName} kept; restorable until ${formatUtc(i.snapshotExpiresAt)}`,
             notice: { kind: 'snapshot-taken', instance: i, restoreUntil: i.snapshotExpiresAt },
           }
         : undefined,
@@ -64,7 +65,7 @@ export function planRetentionJob(ctx: JobContext, now: Date): Step[] {
           'retention',
           i,
           'remind-retention',
-          `deletion ${utc(p.deleteAt)}; the ${formatDuration(offsetMs)} reminder${final ? ' (final)' : ''}`,
+          `deletion ${formatUtc(p.deleteAt)}; the ${formatDuration(offsetMs)} reminder${final ? ' (final)' : ''}`,
         ),
         run: () =>
           notices.sendClaimed(i.id, RETENTION_REMINDER, key, now, (fresh) => {

@@ -1,6 +1,6 @@
 import type { TiSpaceConfig } from '../config/schema.ts';
 import type { Instance } from '../domain/instance.ts';
-import { utc } from './plan.ts';
+import { formatUtc } from '../domain/utc.ts';
 import { type DueReminder, finalOffset, latestDueReminder, reminderKey } from './reminder-schedule.ts';
 import { inQuietHours } from './time.ts';
 
@@ -52,7 +52,7 @@ export function planRetention(
   const stoppedAt = Date.parse(instance.stoppedAt!);
   const deadline = stoppedAt + policy.retention;
   const last = finalOffset(policy.retentionReminders);
-  const stoppedFor = `stopped since ${utc(stoppedAt)}, retention ends ${utc(deadline)}`;
+  const stoppedFor = `stopped since ${formatUtc(stoppedAt)}, retention ends ${formatUtc(deadline)}`;
   if (t < deadline) {
     const reminder = latestDueReminder(deadline, policy.retentionReminders, t, {
       armedAt: stoppedAt,
@@ -79,9 +79,9 @@ export function planRetention(
   if (t < effective)
     return {
       kind: 'waiting',
-      reason: `final reminder went out ${utc(finalSentAt)}; deletion at ${utc(effective)}`,
+      reason: `final reminder went out ${formatUtc(finalSentAt)}; deletion at ${formatUtc(effective)}`,
     };
-  return { kind: 'delete', reason: `${stoppedFor}; final reminder sent ${utc(finalSentAt)}` };
+  return { kind: 'delete', reason: `${stoppedFor}; final reminder sent ${formatUtc(finalSentAt)}` };
 }
 
 /** Why a planned retention delete no longer applies (re-checked inside the deleting transaction). */

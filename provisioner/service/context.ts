@@ -133,6 +133,6 @@ export class ServiceContext {
   }
 }
 
-/** What a deactivated user is told, wherever they try to act (Slack commands and the API alike). */
+/** What a deactivated user is told, wherever they try to act (Slack commands, the web and the API alike). */
 export const DEACTIVATED_MESSAGE =
   'your account is deactivated (you left the company or were offboarded); ask an admin';

@@ -1,4 +1,5 @@
 import { DURATION_HELP, formatDuration, parseDuration } from '../domain/duration.ts';
+import { formatUtc } from '../domain/utc.ts';
 import { fail, type Result, UserErrorAbort } from '../errors.ts';
 import { quotaProblem } from '../quota.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
@@ -18,8 +19,6 @@ interface Transition {
 
 /** An owner's (or an admin's) change to one instance: stop, start, extend, delete, mark in use, keep. */
 export function lifecycleApi(ctx: ServiceContext) {
-  const utc = (at: number | string) => `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
   const transition = (actor: Actor, ref: InstanceRef, t: Transition): Result<StoredInstance> => {
     const who = ctx.requireUser(actor);
     if (!who.ok) return who;
@@ -89,7 +88,7 @@ export function lifecycleApi(ctx: ServiceContext) {
         refuse: (i) => {
           if (i.desired === 'deleted') return `${i.name} is being deleted`;
           if (extended(i) > now + maxLease)
-            return `a lease can reach at most ${formatDuration(maxLease)} from now (until ${utc(now + maxLease)}); ${i.name}'s lease ends ${utc(i.leaseEndsAt)}`;
+            return `a lease can reach at most ${formatDuration(maxLease)} from now (until ${formatUtc(now + maxLease)}); ${i.name}'s lease ends ${formatUtc(i.leaseEndsAt)}`;
           return undefined;
         },
         patch: (i) => ({ leaseEndsAt: new Date(extended(i)).toISOString() }),

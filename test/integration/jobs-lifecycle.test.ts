@@ -9,7 +9,6 @@ import {
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../provisioner/clock.ts';
 import type { TiSpaceConfig } from '../../provisioner/config/schema.ts';
-import type { Jobs } from '../../provisioner/jobs/scheduler.ts';
 import { type KubeActions, kubeActions } from '../../provisioner/kube/actions.ts';
 import type { JobNotice } from '../../provisioner/notifier.ts';
 import { createJobs, Provisioner } from '../../provisioner/provisioner.ts';

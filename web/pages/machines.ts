@@ -1,4 +1,10 @@
-import { formatRemaining, type Instance, type StoredInstance, sshCommand } from '../../provisioner/api.ts';
+import {
+  formatRemaining,
+  formatUtc,
+  type Instance,
+  type StoredInstance,
+  sshCommand,
+} from '../../provisioner/api.ts';
 import { type Html, html } from '../http/html.ts';
 import { csrfField, type Viewer } from './layout.ts';
 
@@ -15,7 +21,7 @@ const STATE_LABEL: Record<string, string> = {
 
 export const stateLabel = (i: Pick<StoredInstance, 'phase'>): string => STATE_LABEL[i.phase] ?? i.phase;
 
-const utc = (iso: string | null): string => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
+const utc = (iso: string | null): string => (iso ? formatUtc(iso) : '—');
 
 export const machinePath = (i: Pick<StoredInstance, 'id'>): string => `/machines/${encodeURIComponent(i.id)}`;
 

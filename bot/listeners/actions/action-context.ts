@@ -4,14 +4,9 @@ import type { BotDeps } from '../../deps.ts';
 import { homePageOf, publishHome } from '../../home/publish-home.ts';
 import { errorReply } from '../../replies.ts';
 import { noticeOutcome } from '../../views/notices.ts';
+import { actorOf } from '../actor.ts';
 
 export type BlockActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
-
-/** The clicking user — always from the payload's user, never from anything the button carries. */
-export const actorOf = (body: BlockAction): Required<Actor> => ({
-  userId: body.user.id,
-  teamId: body.user.team_id ?? body.team?.id ?? '',
-});
 
 /** A button's value: an instance id only (ownership is checked again by the provisioner). */
 export const buttonValue = (args: Pick<BlockActionArgs, 'action'>): string => {

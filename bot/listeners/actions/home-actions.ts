@@ -1,7 +1,8 @@
 import { openCreateModal } from '../../commands/open-create-modal.ts';
 import type { BotDeps } from '../../deps.ts';
 import { publishHome } from '../../home/publish-home.ts';
-import { actorOf, type BlockActionArgs, buttonValue } from './action-context.ts';
+import { actorOf } from '../actor.ts';
+import { type BlockActionArgs, buttonValue } from './action-context.ts';
 
 export const homePageAction = (deps: BotDeps) => async (args: BlockActionArgs) => {
   await args.ack();

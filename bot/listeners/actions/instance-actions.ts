@@ -2,31 +2,28 @@ import { formatDuration } from '../../../provisioner/api.ts';
 import { EXTEND_BY_PATTERN } from '../../constants.ts';
 import type { BotDeps } from '../../deps.ts';
 import { errorReply } from '../../replies.ts';
-import { utcText } from '../../views/format.ts';
-import { deleteConfirmMessage, sshMessage } from '../../views/instance-messages.ts';
+import {
+  deleteConfirmMessage,
+  deletingText,
+  extendedText,
+  sshMessage,
+  startingText,
+  stoppingText,
+} from '../../views/instance-messages.ts';
 import { messageModal } from '../../views/message-modal.ts';
-import { actorOf, type BlockActionArgs, buttonValue, runInstanceAction } from './action-context.ts';
+import { actorOf } from '../actor.ts';
+import { type BlockActionArgs, buttonValue, runInstanceAction } from './action-context.ts';
 
 const grace = (deps: BotDeps) => formatDuration(deps.api.config.policy.snapshotGrace);
 
 export const stopAction = (deps: BotDeps) => async (args: BlockActionArgs) => {
   await args.ack();
-  await runInstanceAction(
-    args,
-    deps,
-    (actor, id) => deps.api.stop(actor, id),
-    (i) => `:double_vertical_bar: Stopping *${i.name}*; the disk is kept.`,
-  );
+  await runInstanceAction(args, deps, (actor, id) => deps.api.stop(actor, id), stoppingText);
 };
 
 export const startAction = (deps: BotDeps) => async (args: BlockActionArgs) => {
   await args.ack();
-  const result = await runInstanceAction(
-    args,
-    deps,
-    (actor, id) => deps.api.start(actor, id),
-    (i) => `:arrow_forward: Starting *${i.name}*; I'll DM you when it is ready.`,
-  );
+  const result = await runInstanceAction(args, deps, (actor, id) => deps.api.start(actor, id), startingText);
   if (result.ok) await deps.notifier.trackProgress(result.value);
 };
 
@@ -38,8 +35,7 @@ export const extendAction = (deps: BotDeps) => async (args: BlockActionArgs) => 
     args,
     deps,
     (actor, id) => deps.api.extend(actor, id, by),
-    (i) =>
-      `:hourglass: Extended *${i.name}*${by ? ` by ${by}` : ''}; the lease now ends ${utcText(i.leaseEndsAt)}.`,
+    (i) => extendedText(i, by ?? formatDuration(deps.api.config.policy.defaultLease)),
   );
 };
 
@@ -63,8 +59,7 @@ export const deleteConfirmAction = (deps: BotDeps) => async (args: BlockActionAr
     args,
     deps,
     (actor, id) => deps.api.delete(actor, id),
-    (i) =>
-      `:wastebasket: Deleting *${i.name}*. Its disk is snapshotted first and restorable for ${grace(deps)} with \`/tispace restore ${i.name}\`.`,
+    (i) => deletingText(i, grace(deps)),
   );
 };
 

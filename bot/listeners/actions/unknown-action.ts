@@ -1,6 +1,7 @@
 import type { BotDeps } from '../../deps.ts';
 import { homePageOf, publishHome } from '../../home/publish-home.ts';
-import { actorOf, type BlockActionArgs } from './action-context.ts';
+import { actorOf } from '../actor.ts';
+import type { BlockActionArgs } from './action-context.ts';
 
 const SORRY =
   "Sorry, I don't know that button (it may be from an older version of TiSpace). Try `/tispace help`.";

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { dispatchCommand } from '../../commands/dispatch.ts';
 import type { BotDeps } from '../../deps.ts';
+import { commandActor } from '../actor.ts';
 
 /** `/tispace …`: ack at once (empty), then do the work and answer through response_url. */
 export const tispaceCommand =
@@ -14,7 +15,7 @@ export const tispaceCommand =
     await ack();
     await dispatchCommand({
       text: command.text ?? '',
-      actor: { userId: command.user_id, teamId: command.team_id },
+      actor: commandActor(command),
       triggerId: command.trigger_id,
       client,
       deps,

@@ -3,6 +3,7 @@ import type { Instance, Result } from '../../../provisioner/api.ts';
 import { blockForField, readCreateForm } from '../../commands/read-create-form.ts';
 import type { BotDeps } from '../../deps.ts';
 import { errorReply } from '../../replies.ts';
+import { actorOf } from '../actor.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -19,7 +20,7 @@ const SLOW = Symbol('slow');
 export const createSubmission =
   (deps: BotDeps) =>
   async ({ ack, body, view, client }: Args): Promise<void> => {
-    const actor = { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
+    const actor = actorOf(body);
     const form = readCreateForm(view.state.values as Parameters<typeof readCreateForm>[0]);
     if (!form.ok) return ack({ response_action: 'errors', errors: form.errors as Record<string, string> });
     const custom = form.request.cpu !== undefined;
