@@ -1,4 +1,4 @@
-import { ADMIN_SUBCOMMANDS, SUBCOMMANDS } from '../commands/catalog.ts';
+import { ADMIN_SUBCOMMANDS, SUBCOMMANDS } from '../subcommands/catalog.ts';
 import { type AnyBlock, context, type MessageContent, section } from './blocks.ts';
 
 export interface HelpOptions {

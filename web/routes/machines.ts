@@ -2,8 +2,8 @@
 // destructive ones). Every call goes through the provisioner API as the signed-in user, which re-checks
 // owner-or-admin: another user's machine id is "not found" and nothing changes.
 
-import { leaseChoices } from '../../bot/commands/open-create-modal.ts';
-import { blockForField, readCreateForm } from '../../bot/commands/read-create-form.ts';
+import { leaseChoices } from '../../bot/subcommands/open-create-modal.ts';
+import { blockForField, readCreateForm } from '../../bot/subcommands/read-create-form.ts';
 import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
 import { formatDuration, type Provisioner, type UserError } from '../../provisioner/api.ts';
 import { redirect } from '../http/respond.ts';

@@ -1,4 +1,4 @@
-import { openCreateModal } from '../../commands/open-create-modal.ts';
+import { openCreateModal } from '../../subcommands/open-create-modal.ts';
 import type { BotDeps } from '../../deps.ts';
 import { publishHome } from '../../home/publish-home.ts';
 import { actorOf } from '../actor.ts';

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { dispatchCommand } from '../../commands/dispatch.ts';
+import { dispatchCommand } from '../../subcommands/dispatch.ts';
 import type { BotDeps } from '../../deps.ts';
 import { commandActor } from '../actor.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean, levenshtein } from '../../../bot/commands/did-you-mean.ts';
+import { didYouMean, levenshtein } from '../../../bot/subcommands/did-you-mean.ts';
 
 const SUBS = [
   'create',

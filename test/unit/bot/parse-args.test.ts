@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseArgs, wholeNumber } from '../../../bot/commands/parse-args.ts';
-import { tokenize } from '../../../bot/commands/tokenize.ts';
+import { parseArgs, wholeNumber } from '../../../bot/subcommands/parse-args.ts';
+import { tokenize } from '../../../bot/subcommands/tokenize.ts';
 
 const spec = {
   positionals: ['name'],
