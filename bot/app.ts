@@ -16,7 +16,7 @@ import { SlackNotifier } from './notifier/slack-notifier.ts';
 import { slackErrorCode } from './slack-errors.ts';
 
 /** Retries for Slack Web API calls: 429s wait Retry-After inside the client, then try again. */
-export const DEFAULT_RETRY: webApi.RetryOptions = {
+const DEFAULT_RETRY: webApi.RetryOptions = {
   retries: 4,
   factor: 2,
   minTimeout: 250,
@@ -148,7 +148,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
  * The one place unexpected errors end up: logged with what was being handled (never the payload: it may
  * hold what a user pasted), counted, and the user told that it was our fault.
  */
-export function appErrorHandler(log: Logger, metrics: BotMetrics) {
+function appErrorHandler(log: Logger, metrics: BotMetrics) {
   return async ({ error, body }: { error: Error; body: unknown }): Promise<void> => {
     const b = (body ?? {}) as Record<string, unknown>;
     const what = {

@@ -1,5 +1,4 @@
 // The provisioner's public API. Front ends (the Slack bot, a CLI, a web page) import only from here.
-export type { AdoptReport } from './adopt.ts';
 export type { NodeFree } from './capacity.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { loadConfig, parseConfig } from './config/load.ts';
@@ -8,31 +7,20 @@ export type { CreateRequest } from './domain/create-request.ts';
 export { DURATION_HELP, formatDuration, formatRemaining, parseDuration } from './domain/duration.ts';
 export {
   type Condition,
-  type DesiredState,
   type Instance,
   type InstancePhase,
   sshCommand,
 } from './domain/instance.ts';
-export { NAME_HELP, validateName } from './domain/names.ts';
-export { SIGN_IN_LIFETIME, SIGN_IN_TTL_MS, type SignInRefusal, type SignInResult } from './domain/sign-in.ts';
+export { SIGN_IN_LIFETIME, SIGN_IN_TTL_MS } from './domain/sign-in.ts';
 export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
 export { formatUtc } from './domain/utc.ts';
 export type { Result, UserError, UserErrorCode } from './errors.ts';
-export {
-  type ActivitySample,
-  type ActivitySource,
-  type JobKind,
-  type JobRun,
-  Jobs,
-  type JobsOptions,
-  MetricsActivitySource,
-  type PlannedAction,
-  type PlannedActionKind,
-  type SshSessionSource,
-  type SshSignal,
-} from './jobs/index.ts';
-export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifier.ts';
-export { fanOutNotifier, silentNotifier } from './notifier.ts';
+export { MetricsActivitySource } from './jobs/activity.ts';
+export type { ActivitySample, ActivitySource } from './jobs/activity-signals.ts';
+export type { JobKind } from './jobs/plan.ts';
+export { Jobs } from './jobs/scheduler.ts';
+export type { JobNotice, Notifier, PhaseChange } from './notifier.ts';
+export { fanOutNotifier } from './notifier.ts';
 export { createJobs, Provisioner, type ProvisionerOptions } from './provisioner.ts';
 export type { Limits } from './service/catalog-api.ts';
 export { type Actor, DEACTIVATED_MESSAGE, type InstanceRef, type Whoami } from './service/context.ts';

@@ -78,7 +78,7 @@ const exampleValues = new Set([
   'replace-with-output-of-openssl-rand-hex-32-000000',
 ]);
 
-export function isPlaceholder(value: string): boolean {
+function isPlaceholder(value: string): boolean {
   return placeholderPattern.test(value) || exampleValues.has(value);
 }
 

@@ -13,7 +13,7 @@ export interface MessageRef {
   ts: string;
 }
 
-export const parseRef = (notifyRef: string | null | undefined): MessageRef | undefined => {
+const parseRef = (notifyRef: string | null | undefined): MessageRef | undefined => {
   if (!notifyRef) return undefined;
   try {
     const ref = JSON.parse(notifyRef) as Partial<MessageRef>;

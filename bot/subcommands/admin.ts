@@ -9,7 +9,7 @@ import { didYouMean } from './did-you-mean.ts';
 import { parseArgs, wholeNumber } from './parse-args.ts';
 
 /** `<@U123|ada>`, `<@U123>` or `U123` → `U123`. */
-export const userIdOf = (ref: string): string | undefined => {
+const userIdOf = (ref: string): string | undefined => {
   const m = /^<@([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(ref) ?? /^@?([UW][A-Z0-9]{2,})$/.exec(ref);
   return m?.[1];
 };

@@ -17,7 +17,7 @@ const helpCommand: SubcommandHandler = (ctx) =>
   ctx.reply(helpMessage({ isAdmin: ctx.deps.api.whoami(ctx.actor).isAdmin }));
 
 /** Every subcommand of /tispace and its handler. */
-export const SUBCOMMAND_HANDLERS: Readonly<Record<string, SubcommandHandler>> = {
+const SUBCOMMAND_HANDLERS: Readonly<Record<string, SubcommandHandler>> = {
   help: helpCommand,
   create: createCommand,
   list: listCommand,
@@ -38,7 +38,7 @@ export const SUBCOMMAND_HANDLERS: Readonly<Record<string, SubcommandHandler>> = 
   admin: adminCommand,
 };
 
-export const PRIVATE_KEY_WARNING =
+const PRIVATE_KEY_WARNING =
   ':rotating_light: That looks like a *private* key. It was not stored, logged or shown anywhere. Treat it as exposed: make a new key pair and add only the public part (the `.pub` file) with `/tispace key add`.';
 
 /** Runs `/tispace <text>` for the actor (after ack()). */

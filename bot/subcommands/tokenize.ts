@@ -8,7 +8,7 @@ export type TokenizeResult = { ok: true; tokens: string[] } | { ok: false; messa
  * as user ids): `&amp;`, `&lt;`, `&gt;` are decoded and a link `<https://x|label>` becomes its URL.
  * Mentions (`<@U…|name>`, `<#C…|name>`) stay as they are, for the commands that resolve them.
  */
-export function unescapeSlack(token: string): string {
+function unescapeSlack(token: string): string {
   const link = /^<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>$/.exec(token);
   const text = link?.[1] ?? token;
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

@@ -19,7 +19,7 @@ export interface HomeOptions {
   deleteGrace: string;
 }
 
-export const pageCount = (n: number): number => Math.max(1, Math.ceil(n / HOME_PAGE_SIZE));
+const pageCount = (n: number): number => Math.max(1, Math.ceil(n / HOME_PAGE_SIZE));
 
 function instanceBlocks(i: StoredInstance, o: HomeOptions): AnyBlock[] {
   const running = i.desired === 'running';

@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../errors.ts';
 import { configSchema, type TiSpaceConfig } from './schema.ts';
 
 /** One line per problem: `images.0.snapshot: must be lowercase …`. */
-export function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
 }
 

@@ -64,7 +64,3 @@ export const sshCommand = (instance: Pick<Instance, 'sshHost' | 'sshPort' | 'log
   instance.sshHost && instance.sshPort
     ? `ssh -p ${instance.sshPort} ${instance.loginUser}@${instance.sshHost}`
     : null;
-
-/** Phases that hold quota: everything until the disk is gone. */
-export const holdsQuota = (instance: Pick<Instance, 'phase' | 'desired'>): boolean =>
-  instance.phase !== 'deleted';

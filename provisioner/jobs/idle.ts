@@ -9,7 +9,6 @@ import { formatLocalTime, formatSpan } from './time.ts';
 // be taken: an unavailable signal never counts as idle, and idleness never grows across a period nobody
 // could observe.
 
-export const IDLE_WARNING = 'idle-warning';
 /** Ledger kind recorded in the same transaction as the idle stop; the notice is owed while unmatched. */
 export const STOP_IDLE = 'stop-idle';
 export const IDLE_STOPPED_NOTICE = 'idle-stopped';

@@ -5,7 +5,7 @@ import { planLeaseReminder } from './lease-reminders.ts';
 import { plannedAction, type Step } from './plan.ts';
 
 /** Ledger kind of the lease reminders (one claim per instance and reminder key). */
-export const LEASE_REMINDER = 'lease-reminder';
+const LEASE_REMINDER = 'lease-reminder';
 
 /** The reminders job: every lease reminder due now (lease-reminders.ts decides), claimed and sent once. */
 export function planLeaseReminders(ctx: JobContext, now: Date): Step[] {

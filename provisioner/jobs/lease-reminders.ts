@@ -8,7 +8,7 @@ import { inQuietHours } from './time.ts';
 
 const DAY = 86_400_000;
 /** Extension choices the reminder offers; only those that stay within now + maxLease are shown. */
-export const EXTEND_CHOICES: readonly number[] = [DAY, 3 * DAY, 7 * DAY];
+const EXTEND_CHOICES: readonly number[] = [DAY, 3 * DAY, 7 * DAY];
 
 type Policy = TiSpaceConfig['policy'];
 
@@ -29,7 +29,7 @@ export type LeaseReminderPlan =
   | { kind: 'deferred'; reminder: DueReminder; endsAt: string };
 
 /** Only instances meant to run have a lease that matters (a stopped one has nothing to stop). */
-export const hasLiveLease = (i: Pick<Instance, 'desired' | 'phase'>): boolean =>
+const hasLiveLease = (i: Pick<Instance, 'desired' | 'phase'>): boolean =>
   i.desired === 'running' && i.phase !== 'deleting' && i.phase !== 'deleted';
 
 /** The lease reminder due now for this instance, if any; `tz` is the owner's zone (null = UTC). */

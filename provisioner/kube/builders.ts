@@ -17,14 +17,14 @@ import { objectNames } from '../domain/names.ts';
 
 export const FIELD_MANAGER = 'tispace';
 
-export const instanceLabels = (instance: Pick<Instance, 'id' | 'ownerId'>): Record<string, string> => ({
+const instanceLabels = (instance: Pick<Instance, 'id' | 'ownerId'>): Record<string, string> => ({
   [MANAGED_BY]: MANAGED_BY_VALUE,
   [INSTANCE_LABEL]: instance.id,
   [OWNER_LABEL]: instance.ownerId,
 });
 
 /** Enough to rebuild the store row from the cluster (adopt). */
-export const instanceAnnotations = (instance: Instance): Record<string, string> => ({
+const instanceAnnotations = (instance: Instance): Record<string, string> => ({
   [ANNOTATIONS.name]: instance.name,
   [ANNOTATIONS.ownerEmail]: instance.ownerEmail,
   [ANNOTATIONS.image]: instance.image,

@@ -1,5 +1,5 @@
 /** Status code of a Kubernetes API error (client-node's ApiException carries `code`). */
-export const statusOf = (error: unknown): number | undefined => {
+const statusOf = (error: unknown): number | undefined => {
   const e = error as
     | { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } }
     | undefined;
@@ -9,12 +9,6 @@ export const statusOf = (error: unknown): number | undefined => {
 
 export const isNotFound = (error: unknown) => statusOf(error) === 404;
 export const isConflict = (error: unknown) => statusOf(error) === 409;
-export const isGone = (error: unknown) => statusOf(error) === 410;
-/** Worth retrying later: throttled, server trouble, or no answer at all (connection refused, timeout). */
-export const isTransient = (error: unknown) => {
-  const s = statusOf(error);
-  return s === undefined || s === 429 || s >= 500;
-};
 
 /** The Status body of an API error (client-node gives it parsed or as JSON text), if it has one. */
 function statusBody(error: unknown): { reason?: string; message?: string } | undefined {

@@ -9,7 +9,7 @@ import type { RequestInit } from 'node-fetch';
  * 90 s), so a request never goes out on a connection the server is closing. A socket in use (a quiet
  * watch) is not affected.
  */
-export const IDLE_SOCKET_MS = 60_000;
+const IDLE_SOCKET_MS = 60_000;
 
 export interface KeepAliveOptions {
   idleSocketMs?: number;

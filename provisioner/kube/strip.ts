@@ -175,7 +175,7 @@ export function stripService(service: V1Service): V1Service {
 }
 
 /** The one Secret key the reconciler compares (public keys, not credentials); every other value goes. */
-export const SECRET_KEYS_KEPT = ['authorized_keys'] as const;
+const SECRET_KEYS_KEPT = ['authorized_keys'] as const;
 
 /** Secrets: only authorized_keys, so the reconciler can tell whether the owner's keys changed. */
 export function stripSecret(secret: V1Secret): V1Secret {

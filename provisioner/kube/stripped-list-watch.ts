@@ -55,7 +55,7 @@ export interface ListPage {
 }
 
 /** Items per list page (client-go's reflector pages by 500 too). */
-export const LIST_PAGE_SIZE = 500;
+const LIST_PAGE_SIZE = 500;
 
 /** The continue token: `_continue` on typed lists, `continue` on raw ones (custom objects). */
 const continueOf = (list: KubernetesListObject<KubernetesObject>): string | undefined =>

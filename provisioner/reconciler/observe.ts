@@ -5,7 +5,7 @@ import type { VolumeSnapshot } from '../kube/types.ts';
 // Pure readings of what Kubernetes says, turned into TiSpace conditions with CamelCase reasons.
 
 /** Container states that will not fix themselves: the instance is failed until someone acts. */
-export const FATAL_WAITING_REASONS = new Set([
+const FATAL_WAITING_REASONS = new Set([
   'ErrImagePull',
   'ImagePullBackOff',
   'InvalidImageName',

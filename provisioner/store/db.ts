@@ -6,7 +6,7 @@ import { migrations as allMigrations, type Migration } from './migrations.ts';
 export type Db = Database.Database;
 
 /** How long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 100;
+const BUSY_TIMEOUT_MS = 100;
 
 export interface OpenDbOptions {
   path: string;

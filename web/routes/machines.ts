@@ -2,9 +2,9 @@
 // destructive ones). Every call goes through the provisioner API as the signed-in user, which re-checks
 // owner-or-admin: another user's machine id is "not found" and nothing changes.
 
+import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
 import { leaseChoices } from '../../bot/subcommands/open-create-modal.ts';
 import { blockForField, readCreateForm } from '../../bot/subcommands/read-create-form.ts';
-import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
 import { formatDuration, type Provisioner, type UserError } from '../../provisioner/api.ts';
 import { redirect } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';

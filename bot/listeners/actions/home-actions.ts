@@ -1,6 +1,6 @@
-import { openCreateModal } from '../../subcommands/open-create-modal.ts';
 import type { BotDeps } from '../../deps.ts';
 import { publishHome } from '../../home/publish-home.ts';
+import { openCreateModal } from '../../subcommands/open-create-modal.ts';
 import { actorOf } from '../actor.ts';
 import { type BlockActionArgs, buttonValue } from './action-context.ts';
 

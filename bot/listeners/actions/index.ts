@@ -19,7 +19,7 @@ import { unknownAction } from './unknown-action.ts';
 type Handler = (args: BlockActionArgs) => Promise<void>;
 
 /** Every action_id (or pattern) the app handles, and its handler. */
-export function actionHandlers(deps: BotDeps): [string | RegExp, Handler][] {
+function actionHandlers(deps: BotDeps): [string | RegExp, Handler][] {
   return [
     [ACTIONS.linkGoogle, acknowledgeOnly()],
     [ACTIONS.openCreate, openCreateAction(deps)],
@@ -35,9 +35,6 @@ export function actionHandlers(deps: BotDeps): [string | RegExp, Handler][] {
     [ACTIONS.homeNext, homePageAction(deps)],
   ];
 }
-
-export const isKnownAction = (actionId: string, known: readonly (string | RegExp)[]): boolean =>
-  known.some((k) => (typeof k === 'string' ? k === actionId : k.test(actionId)));
 
 /**
  * One Bolt listener for every block action, dispatching through the table above. Bolt runs every

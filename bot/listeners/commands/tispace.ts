@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { dispatchCommand } from '../../subcommands/dispatch.ts';
 import type { BotDeps } from '../../deps.ts';
+import { dispatchCommand } from '../../subcommands/dispatch.ts';
 import { commandActor } from '../actor.ts';
 
 /** `/tispace …`: ack at once (empty), then do the work and answer through response_url. */

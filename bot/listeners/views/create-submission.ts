@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { Instance, Result } from '../../../provisioner/api.ts';
-import { blockForField, readCreateForm } from '../../subcommands/read-create-form.ts';
 import type { BotDeps } from '../../deps.ts';
 import { errorReply } from '../../replies.ts';
+import { blockForField, readCreateForm } from '../../subcommands/read-create-form.ts';
 import { actorOf } from '../actor.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;

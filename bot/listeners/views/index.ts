@@ -5,7 +5,7 @@ import { instrument } from '../instrument.ts';
 import { createSubmission } from './create-submission.ts';
 
 /** Every view callback_id the app handles submissions of. */
-export const viewIds = [CALLBACKS.createModal] as const;
+const viewIds = [CALLBACKS.createModal] as const;
 
 export function registerViews(app: App, deps: BotDeps): void {
   const handlers = { [CALLBACKS.createModal]: createSubmission(deps) } satisfies Record<
