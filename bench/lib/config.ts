@@ -1,4 +1,5 @@
-import { type Actor, type ProvisionerApi, parseConfig, type TiSpaceConfig } from '../../provisioner/api.ts';
+import type { Actor, ProvisionerApi, TiSpaceConfig } from '../../provisioner/api.ts';
+import { TEST_IMAGE, testConfig } from '../../test/support/config.ts';
 import { BENCH_POOL, BENCH_TOLERATION, GOLDEN_SNAPSHOT } from './cluster.ts';
 
 export const SIGNING_SECRET = 'bench-signing-secret';
@@ -8,25 +9,13 @@ export const IMAGE = 'ubuntu-22.04';
 
 /** TiSpace's configuration for a benchmark namespace: instances go to the bench node pool. */
 export function benchConfig(namespace: string, extra: Record<string, unknown> = {}): TiSpaceConfig {
-  const parsed = parseConfig({
+  return testConfig({
     namespace,
     admins: ['admin@bench.example'],
-    images: [
-      {
-        name: IMAGE,
-        description: 'Ubuntu 22.04 LTS',
-        snapshot: GOLDEN_SNAPSHOT,
-        containerImage: 'registry.example/ubuntu:22.04',
-        loginUser: 'ubuntu',
-        defaultDiskGiB: 20,
-        minDiskGiB: 10,
-      },
-    ],
+    images: [{ ...TEST_IMAGE, name: IMAGE, snapshot: GOLDEN_SNAPSHOT }],
     devPool: { nodeSelector: BENCH_POOL, tolerations: [BENCH_TOLERATION] },
     ...extra,
   });
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.value;
 }
 
 export const benchUser = (i: number): string => `UB${String(i).padStart(4, '0')}`;

@@ -13,6 +13,7 @@ import { buildPod, buildPvc, buildSecret, buildService } from '../../provisioner
 import { newInstanceRow } from '../../provisioner/store/instances-repo.ts';
 import { Store } from '../../provisioner/store/store.ts';
 import { repoRoot } from '../../test/cluster/paths.ts';
+import { D, H } from '../../test/support/durations.ts';
 import { type Message, startChild } from '../lib/child.ts';
 import {
   BENCH_STORAGE_CLASS,
@@ -44,8 +45,6 @@ export interface ScaleOptions {
 /** Instances of the user whose App Home is measured. */
 export const HOME_USER_INSTANCES = 60;
 const PER_USER = 20;
-const H = 3_600_000;
-const D = 24 * H;
 
 export const scaleConfig = (namespace: string) =>
   // 10,000 NodePort Services cannot exist: the default NodePort range has 2,768 ports (see README).

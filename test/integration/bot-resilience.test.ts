@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_BLOCKS, CREATE_INPUTS } from '../../bot/constants.ts';
 import type { ProvisionerApi } from '../../provisioner/api.ts';
-import { type BotHarness, deadKubeConfig, startBotHarness } from './support/bot-harness.ts';
+import { nowhereKubeConfig } from '../support/kube-config.ts';
+import { type BotHarness, startBotHarness } from './support/bot-harness.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
 import { publishGoldenImage } from './support/provisioner.ts';
 
@@ -30,7 +31,7 @@ describe('with Kubernetes unreachable and a slow provisioner', () => {
   beforeAll(async () => {
     h = await startBotHarness({
       namespace: 'tispace-nowhere',
-      kubeConfig: deadKubeConfig(),
+      kubeConfig: nowhereKubeConfig(),
       wrapApi: slowApi,
       startProvisioner: false,
     });

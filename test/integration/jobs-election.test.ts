@@ -6,17 +6,12 @@ import { ManualClock } from '../../provisioner/clock.ts';
 import { JOBS_LEASE_NAME, LeaderElector } from '../../provisioner/jobs/leader.ts';
 import type { Jobs } from '../../provisioner/jobs/scheduler.ts';
 import { createJobs, Provisioner } from '../../provisioner/provisioner.ts';
-import {
-  D,
-  dummyKubeConfig,
-  H,
-  insertInstance,
-  linkUser,
-  log,
-  RecordingNotifier,
-  tempDbPath,
-  testConfig,
-} from '../unit/jobs/support.ts';
+import { testConfig } from '../support/config.ts';
+import { D, H } from '../support/durations.ts';
+import { nowhereKubeConfig } from '../support/kube-config.ts';
+import { silentLog as log } from '../support/log.ts';
+import { tempDbPath } from '../support/temp.ts';
+import { insertInstance, linkUser, RecordingNotifier } from '../unit/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 
 const ns = useNamespace('jobs-elect');
@@ -41,7 +36,14 @@ describe('jobs leader election', () => {
     const path = tempDbPath();
     // The jobs need the store and the service, not the reconciler: these Provisioners are never started.
     const runner = (identity: string) => {
-      const p = new Provisioner({ config, kubeConfig: dummyKubeConfig(), store: path, log, clock, notifier });
+      const p = new Provisioner({
+        config,
+        kubeConfig: nowhereKubeConfig(),
+        store: path,
+        log,
+        clock,
+        notifier,
+      });
       stores.push(p);
       const jobs = createJobs(p, {
         log,

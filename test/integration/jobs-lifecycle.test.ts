@@ -13,7 +13,11 @@ import { type KubeActions, kubeActions } from '../../provisioner/kube/actions.ts
 import type { JobNotice } from '../../provisioner/notifier.ts';
 import { createJobs, Provisioner } from '../../provisioner/provisioner.ts';
 import type { StoredInstance } from '../../provisioner/store/instances-repo.ts';
-import { D, H, linkUser, log, RecordingNotifier, tempDbPath, testConfig } from '../unit/jobs/support.ts';
+import { testConfig } from '../support/config.ts';
+import { D, H } from '../support/durations.ts';
+import { silentLog as log } from '../support/log.ts';
+import { tempDbPath } from '../support/temp.ts';
+import { linkUser, RecordingNotifier } from '../unit/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import { publishGoldenImage } from './support/provisioner.ts';
 

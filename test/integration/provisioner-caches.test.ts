@@ -18,13 +18,13 @@ import { kubeActions } from '../../provisioner/kube/actions.ts';
 import { stripPod, stripSnapshot } from '../../provisioner/kube/strip.ts';
 import { listStripped } from '../../provisioner/kube/stripped-list-watch.ts';
 import type { VolumeSnapshot } from '../../provisioner/kube/types.ts';
+import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import {
   labelledObjects,
   linkUser,
   publishGoldenImage,
   startProvisioner,
-  testConfig,
   waitForInstance,
 } from './support/provisioner.ts';
 
@@ -35,7 +35,7 @@ let id: string;
 
 beforeAll(async () => {
   await publishGoldenImage(ns.name);
-  p = await startProvisioner({ config: testConfig(ns.name) });
+  p = await startProvisioner({ config: namespaceConfig(ns.name) });
   const ana = linkUser(p, 'UANA', 'ana@corp.com');
   const created = await p.api.create(ana, { name: 'cache', cpu: 1, memoryGiB: 2 });
   if (!created.ok) throw new Error(created.error.message);

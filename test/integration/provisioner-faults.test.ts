@@ -3,14 +3,14 @@
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provisioner } from '../../provisioner/api.ts';
+import { namespaceConfig } from '../support/config.ts';
+import { tempDbPath } from '../support/temp.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import {
   labelledObjects,
   linkUser,
   publishGoldenImage,
   startProvisioner,
-  tempDbPath,
-  testConfig,
   waitForInstance,
 } from './support/provisioner.ts';
 import { restartApiserver } from './support/restart-apiserver.ts';
@@ -18,7 +18,7 @@ import { restartApiserver } from './support/restart-apiserver.ts';
 const ns = useNamespace('it-faults');
 const core = () => kubeConfig().makeApiClient(CoreV1Api);
 const bigConfig = () =>
-  testConfig(ns.name, {
+  namespaceConfig(ns.name, {
     limits: { maxCpu: 64, maxMemoryGiB: 256, maxDiskGiB: 500 },
     quota: { instances: 50, cpu: 500, memoryGiB: 2000, diskGiB: 5000 },
     admins: ['root@corp.com'],

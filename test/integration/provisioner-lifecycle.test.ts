@@ -3,13 +3,13 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, type Provisioner } from '../../provisioner/api.ts';
+import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import {
   labelledObjects,
   linkUser,
   publishGoldenImage,
   startProvisioner,
-  testConfig,
   waitForInstance,
 } from './support/provisioner.ts';
 
@@ -19,7 +19,10 @@ const clock = new ManualClock(new Date());
 
 beforeAll(async () => {
   await publishGoldenImage(ns.name);
-  p = await startProvisioner({ config: testConfig(ns.name, { policy: { snapshotGrace: '1d' } }), clock });
+  p = await startProvisioner({
+    config: namespaceConfig(ns.name, { policy: { snapshotGrace: '1d' } }),
+    clock,
+  });
 });
 afterAll(async () => {
   await p?.stop();

@@ -4,17 +4,17 @@
 // snapshot the restore came from is dropped only once the new one is ready.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, type Provisioner } from '../../provisioner/api.ts';
+import { namespaceConfig } from '../support/config.ts';
+import { D as DAY } from '../support/durations.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
 import {
   labelledObjects,
   linkUser,
   publishGoldenImage,
   startProvisioner,
-  testConfig,
   waitForInstance,
 } from './support/provisioner.ts';
 
-const DAY = 86_400_000;
 const ns = useNamespace('it-restore');
 const clock = new ManualClock(new Date());
 let p: Provisioner;
@@ -24,7 +24,7 @@ let podCreationFails = false;
 beforeAll(async () => {
   await publishGoldenImage(ns.name);
   p = await startProvisioner({
-    config: testConfig(ns.name, { policy: { snapshotGrace: '1d' } }),
+    config: namespaceConfig(ns.name, { policy: { snapshotGrace: '1d' } }),
     clock,
     beforeStep: (step) => {
       if (podCreationFails && step === 'create-pod') throw new Error('simulated failure to create the Pod');

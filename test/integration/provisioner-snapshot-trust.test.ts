@@ -3,13 +3,13 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provisioner } from '../../provisioner/api.ts';
+import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import {
   GOLDEN,
   linkUser,
   publishGoldenImage,
   startProvisioner,
-  testConfig,
   waitForInstance,
 } from './support/provisioner.ts';
 
@@ -18,7 +18,7 @@ let p: Provisioner;
 
 beforeAll(async () => {
   await publishGoldenImage(ns.name);
-  p = await startProvisioner({ config: testConfig(ns.name) });
+  p = await startProvisioner({ config: namespaceConfig(ns.name) });
 });
 afterAll(async () => {
   await p?.stop();

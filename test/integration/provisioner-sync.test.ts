@@ -5,6 +5,8 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Provisioner } from '../../provisioner/api.ts';
+import { namespaceConfig } from '../support/config.ts';
+import { tempDbPath } from '../support/temp.ts';
 import { kubeConfig, useNamespace } from './support/cluster.ts';
 import { type FaultProxy, isList, startFaultProxy } from './support/fault-proxy.ts';
 import {
@@ -12,13 +14,11 @@ import {
   linkUser,
   publishGoldenImage,
   startProvisioner,
-  tempDbPath,
-  testConfig,
   waitForInstance,
 } from './support/provisioner.ts';
 
 const ns = useNamespace('it-sync');
-const config = () => testConfig(ns.name, { admins: ['root@corp.com'] });
+const config = () => namespaceConfig(ns.name, { admins: ['root@corp.com'] });
 let proxy: FaultProxy;
 
 beforeAll(async () => {

@@ -12,13 +12,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { Provisioner } from '../../provisioner/api.ts';
+import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, repoRoot, serviceAccountKubeConfig, useNamespace } from './support/cluster.ts';
 import {
   labelledObjects,
   linkUser,
   publishGoldenImage,
   startProvisioner,
-  testConfig,
   waitForInstance,
 } from './support/provisioner.ts';
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   }
   await publishGoldenImage(ns.name);
   saKc = await serviceAccountKubeConfig(ns.name, 'tispace');
-  p = await startProvisioner({ config: testConfig(ns.name), kubeConfig: saKc });
+  p = await startProvisioner({ config: namespaceConfig(ns.name), kubeConfig: saKc });
 });
 
 afterAll(async () => {

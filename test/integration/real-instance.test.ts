@@ -11,8 +11,9 @@ import { type Provisioner, sshCommand } from '../../provisioner/api.ts';
 import { podSubnet, realNodePool } from '../cluster/node/layout.ts';
 import { localSnapshotClass, localStorageClass } from '../cluster/node/local-volumes.ts';
 import { importImage } from '../cluster/node/oci-image.ts';
+import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
-import { linkUser, startProvisioner, testConfig, waitForInstance } from './support/provisioner.ts';
+import { linkUser, startProvisioner, waitForInstance } from './support/provisioner.ts';
 import {
   freshSshKey,
   publishTreeAsGolden,
@@ -33,7 +34,7 @@ describe.runIf(realNodeRunning())('a TiSpace machine on the real node', () => {
     await importImage(oci.layout, oci.tag, oci.reference);
     await publishTreeAsGolden(ns.name, GOLDEN, tree);
     p = await startProvisioner({
-      config: testConfig(ns.name, {
+      config: namespaceConfig(ns.name, {
         devPool: realNodePool,
         snapshotClass: localSnapshotClass,
         images: [

@@ -1,17 +1,18 @@
 // The bot for integration tests: the real Bolt app over real HTTP (signed requests), the fake Slack Web API,
 // and a real Provisioner against the local control plane in a fresh namespace with a ready golden snapshot.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createTiSpaceApp, type TiSpaceApp } from '../../../bot/app.ts';
 import type { JobsPort } from '../../../bot/jobs-port.ts';
 import { createLogger } from '../../../bot/logger.ts';
-import { Provisioner, parseConfig, type TiSpaceConfig } from '../../../provisioner/api.ts';
+import { Provisioner, type TiSpaceConfig } from '../../../provisioner/api.ts';
 import { type FakeSlack, type FakeSlackUser, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { postCommand, postEvent, postInteraction, type SignedPostResult } from '../../fakes/slack/sign.ts';
+import { namespaceConfig, TEST_IMAGE } from '../../support/config.ts';
+import { tempDir } from '../../support/temp.ts';
 import { kubeConfig } from './cluster.ts';
 
 export const SIGNING_SECRET = 'bot-harness-signing-secret';
@@ -26,38 +27,9 @@ export const USERS: FakeSlackUser[] = [
   { id: 'UNEW', email: 'new@example.com' },
 ];
 
-export function testConfig(namespace: string, extra: Record<string, unknown> = {}): TiSpaceConfig {
-  const parsed = parseConfig({
-    namespace,
-    admins: [ADMIN_EMAIL],
-    images: [
-      {
-        name: 'ubuntu-22.04',
-        description: 'Ubuntu 22.04 LTS',
-        snapshot: 'golden-ubuntu-22-04',
-        containerImage: 'registry.example/ubuntu:22.04',
-        loginUser: 'ubuntu',
-        defaultDiskGiB: 20,
-        minDiskGiB: 10,
-      },
-    ],
-    ...extra,
-  });
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.value;
-}
-
-/** A KubeConfig whose API server is a closed port: every Kubernetes call fails (or hangs on connect). */
-export function deadKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'dead', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
-    users: [{ name: 'nobody', token: 'x' }],
-    contexts: [{ name: 'dead', cluster: 'dead', user: 'nobody' }],
-    currentContext: 'dead',
-  });
-  return kc;
-}
+/** The bot's configuration of a namespace: one admin, and the test image only. */
+export const botConfig = (namespace: string, extra: Record<string, unknown> = {}): TiSpaceConfig =>
+  namespaceConfig(namespace, { admins: [ADMIN_EMAIL], images: [TEST_IMAGE], ...extra });
 
 export interface BotHarness {
   fake: FakeSlack;
@@ -110,9 +82,9 @@ export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
     },
   });
   const log = createLogger({ level: 'debug', destination: sink });
-  const dir = mkdtempSync(path.join(tmpdir(), 'tispace-bot-'));
+  const dir = tempDir('tispace-bot-');
   const provisioner = new Provisioner({
-    config: o.config ?? testConfig(o.namespace),
+    config: o.config ?? botConfig(o.namespace),
     kubeConfig: o.kubeConfig ?? kubeConfig(),
     store: path.join(dir, 'tispace.db'),
     log,

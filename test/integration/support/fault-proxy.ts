@@ -4,7 +4,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigAt } from '../../support/kube-config.ts';
 
 export interface FaultRule {
   /** Fails a request when this returns true (method, path with query). */
@@ -73,15 +74,8 @@ export async function startFaultProxy(upstream: KubeConfig, rules: FaultRule[] =
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'proxy', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'proxy' }],
-    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'proxy' }],
-    currentContext: 'proxy',
-  });
   return {
-    kubeConfig: kc,
+    kubeConfig: kubeConfigAt(`http://127.0.0.1:${port}`),
     failed,
     setRules(next) {
       active = next;

@@ -1,28 +1,17 @@
 // Helpers to run a real Provisioner (real SQLite file, real informers) against the local control plane.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import {
   type Clock,
   type Notifier,
   Provisioner,
   type ProvisionerOptions,
-  parseConfig,
   type TiSpaceConfig,
 } from '../../../provisioner/api.ts';
+import { silentLog } from '../../support/log.ts';
+import { tempDbPath } from '../../support/temp.ts';
 import { kubeConfig, waitFor } from './cluster.ts';
 
 export const GOLDEN = 'golden-ubuntu-22-04';
-
-export function testConfig(namespace: string, overrides: Record<string, unknown> = {}): TiSpaceConfig {
-  const result = parseConfig({ namespace, resyncSeconds: 30, ...overrides });
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value;
-}
-
-export const tempDbPath = (): string => join(mkdtempSync(join(tmpdir(), 'tispace-it-')), 'tispace.db');
 
 /** Publishes the golden image snapshot in `namespace` (a source PVC and a ready VolumeSnapshot of it). */
 export async function publishGoldenImage(
@@ -79,8 +68,8 @@ export type TestProvisionerOptions = Partial<Omit<ProvisionerOptions, 'config'>>
 export async function startProvisioner(options: TestProvisionerOptions): Promise<Provisioner> {
   const p = new Provisioner({
     kubeConfig: kubeConfig(),
-    store: tempDbPath(),
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    store: tempDbPath('tispace-it-'),
+    log: silentLog,
     ...options,
   });
   await p.start();

@@ -2,19 +2,12 @@
 // says not ready, and nothing crashes the process (Bolt's eager auth.test used to).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/ports.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 let child: ChildProcess | undefined;
 afterAll(() => {

@@ -3,7 +3,6 @@
 // RS256 tokens), the fake Slack Web API for users.info and the confirmation DM, and a real Provisioner
 // (SQLite store, no cluster: only its identity API is used). Every refusal is checked to store nothing.
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
@@ -17,15 +16,16 @@ import {
   startFakeGoogle,
 } from '../../fakes/google/fake-google.ts';
 import { type FakeSlack, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
-import { apiOnlyProvisioner, silentLog } from './support.ts';
+import { D as DAY, MIN as MINUTE } from '../../support/durations.ts';
+import { silentLog } from '../../support/log.ts';
+import { freePort } from '../../support/ports.ts';
+import { apiOnlyProvisioner } from './support.ts';
 
 const CLIENT_ID = 'tispace-test.apps.googleusercontent.com';
 const CLIENT_SECRET = 'GOCSPX-fake-secret';
 const SECRET = 'a-long-random-tispace-secret-for-tests-0123456789';
 const TOKEN = 'xoxb-identity';
 const TEAM = 'TCORP';
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 
 const ADA_SLACK = { teamId: TEAM, userId: 'UADA' };
 const BOB_SLACK = { teamId: TEAM, userId: 'UBOB' };
@@ -41,17 +41,6 @@ let provisioner: Provisioner;
 let clock: ManualClock;
 let closeProvisioner: () => void;
 let origin = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();

@@ -5,7 +5,8 @@
 // (403) or the registered backend is down (503).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigAt } from '../../support/kube-config.ts';
 
 export interface FakePod {
   name: string;
@@ -90,14 +91,7 @@ export class FakeMetricsApi {
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.#server.address() as AddressInfo;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'tispace', token: 'token' }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'tispace' }],
-      currentContext: 'fake',
-    });
-    this.#kubeConfig = kc;
+    this.#kubeConfig = kubeConfigAt(`http://127.0.0.1:${port}`, { token: 'token' });
   }
 
   async stop(): Promise<void> {

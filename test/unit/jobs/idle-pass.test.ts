@@ -6,20 +6,22 @@ import type { Jobs } from '../../../provisioner/jobs/scheduler.ts';
 import type { JobNotice } from '../../../provisioner/notifier.ts';
 import { createJobs } from '../../../provisioner/provisioner.ts';
 import type { StoredInstance } from '../../../provisioner/store/instances-repo.ts';
+import { D, H } from '../../support/durations.ts';
+import { silentLog as log } from '../../support/log.ts';
 import { FakeMetricsApi, managedLabels } from './fake-metrics-api.ts';
-import { D, H, insertInstance, log, type World, world } from './support.ts';
+import { insertInstance, type JobsWorld, jobsWorld } from './support.ts';
 
 let now = () => new Date();
 const api = new FakeMetricsApi({ namespace: 'tispace', now: () => now() });
 beforeAll(() => api.start());
 afterAll(() => api.stop());
 
-let w: World;
+let w: JobsWorld;
 afterEach(() => w?.close());
 
 /** A world whose idle job reads the fake metrics API; `n` running instances with CPU `cpu` each. */
 function metricsWorld(n: number, cpu: string | undefined = '0') {
-  w = world();
+  w = jobsWorld();
   now = () => w.clock.now();
   api.mode = 'serving';
   api.pods.clear();
@@ -165,7 +167,7 @@ describe('idle pass with the metrics API', () => {
   });
 
   it('records activity as a compare-and-set: never moves a clock back, never touches a stopped instance', () => {
-    w = world();
+    w = jobsWorld();
     const store = w.provisioner.store;
     const at = (h: number) => new Date(w.clock.now().getTime() + h * H).toISOString();
     const running = insertInstance(store, w.clock, { name: 'run', idleWarnedAt: at(0) });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivitySample } from '../../../provisioner/jobs/activity-signals.ts';
 import { currentWarning, decideIdle, idleEvidence, idleSince } from '../../../provisioner/jobs/idle.ts';
+import { H } from '../../support/durations.ts';
 
-const H = 3_600_000;
 const policy = { idleThreshold: 6 * H, idleGrace: 2 * H, idleCpuPercent: 2 };
 
 const running = (over: Record<string, unknown> = {}) => ({

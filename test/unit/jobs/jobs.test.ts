@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobNotice } from '../../../provisioner/notifier.ts';
-import { D, H, insertInstance, type World, world } from './support.ts';
+import { D, H } from '../../support/durations.ts';
+import { insertInstance, type JobsWorld, jobsWorld } from './support.ts';
 
 const owner = { userId: 'U1', teamId: 'T1' };
 const admin = { userId: 'UA', teamId: 'T1' };
 
-let w: World;
+let w: JobsWorld;
 afterEach(() => w?.close());
 
 const of = <K extends JobNotice['kind']>(notices: { notice: JobNotice }[], kind: K) =>
@@ -13,7 +14,7 @@ const of = <K extends JobNotice['kind']>(notices: { notice: JobNotice }[], kind:
 
 describe('lease reminders (store, claims, service)', () => {
   it('sends each reminder exactly once, also across runs, runners and restarts', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + 2 * D).toISOString(),
     });
@@ -42,7 +43,7 @@ describe('lease reminders (store, claims, service)', () => {
   });
 
   it('re-arms the reminders when the owner extends with an offered option', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + 2 * H).toISOString(),
       createdAt: new Date(w.clock.now().getTime() - 5 * D).toISOString(),
@@ -67,7 +68,7 @@ describe('lease reminders (store, claims, service)', () => {
   });
 
   it('offers exactly the extensions service.extend accepts; past the maximum is refused', async () => {
-    w = world({ config: { policy: { maxLease: '3d', defaultLease: '1d' } } });
+    w = jobsWorld({ config: { policy: { maxLease: '3d', defaultLease: '1d' } } });
     const end = new Date(w.clock.now().getTime() + 25 * H).toISOString();
     const names = ['a', 'b', 'c'];
     for (const name of names) insertInstance(w.provisioner.store, w.clock, { name, leaseEndsAt: end });
@@ -81,7 +82,7 @@ describe('lease reminders (store, claims, service)', () => {
   });
 
   it('holds reminders in the owner’s quiet hours (Los Angeles vs Tokyo), then sends the latest due one', async () => {
-    w = world({ start: '2026-01-05T06:00:00Z' }); // 22:00 in Los Angeles, 15:00 in Tokyo
+    w = jobsWorld({ start: '2026-01-05T06:00:00Z' }); // 22:00 in Los Angeles, 15:00 in Tokyo
     w.provisioner.store.users.setTimeZone('U1', 'America/Los_Angeles');
     w.provisioner.api.setTimeZone('UA', 'Asia/Tokyo');
     const end = new Date(w.clock.now().getTime() + D).toISOString();
@@ -107,7 +108,7 @@ describe('lease reminders (store, claims, service)', () => {
   });
 
   it('gives a claim back when delivery fails, so the next run sends it', async () => {
-    w = world();
+    w = jobsWorld();
     insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + H).toISOString(),
     });
@@ -124,7 +125,7 @@ describe('lease reminders (store, claims, service)', () => {
 
 describe('lease expiry', () => {
   it('stops an expired instance as actor "system" and tells the owner once', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + H).toISOString(),
     });
@@ -146,7 +147,7 @@ describe('lease expiry', () => {
   });
 
   it('still owes the notice if it could not be delivered with the stop', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, { leaseEndsAt: w.clock.now().toISOString() });
     w.notifier.failNext = 1;
     const run = await w.jobs.runOnce('expiry');
@@ -160,7 +161,7 @@ describe('lease expiry', () => {
   });
 
   it('stops again, and says so again, when started without extending the lease', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, { leaseEndsAt: w.clock.now().toISOString() });
     await w.jobs.runOnce('expiry');
     // The owner starts it again (the bot's start), lease still over.
@@ -173,7 +174,7 @@ describe('lease expiry', () => {
   });
 
   it('does not stop an instance whose lease was extended in time', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + H).toISOString(),
     });
@@ -186,7 +187,7 @@ describe('lease expiry', () => {
 
 describe('idle stop', () => {
   it('warns after idleThreshold with the evidence, stops after idleGrace if still idle', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + 20 * D).toISOString(),
     });
@@ -219,7 +220,7 @@ describe('idle stop', () => {
   });
 
   it('"I’m still using it" (markActive) and real activity cancel the warning', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + 20 * D).toISOString(),
     });
@@ -248,7 +249,7 @@ describe('idle stop', () => {
   });
 
   it('never treats unavailable metrics as idle, however long', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + 20 * D).toISOString(),
     });
@@ -272,7 +273,7 @@ describe('idle stop', () => {
   });
 
   it('retries an undelivered warning and does not stop without one', async () => {
-    w = world();
+    w = jobsWorld();
     const i = insertInstance(w.provisioner.store, w.clock, {
       leaseEndsAt: new Date(w.clock.now().getTime() + 20 * D).toISOString(),
     });
@@ -289,7 +290,7 @@ describe('idle stop', () => {
 });
 
 describe('retention', () => {
-  const stoppedInstance = (w: World, over = {}) =>
+  const stoppedInstance = (w: JobsWorld, over = {}) =>
     insertInstance(w.provisioner.store, w.clock, {
       desired: 'stopped',
       phase: 'stopped',
@@ -300,7 +301,7 @@ describe('retention', () => {
     });
 
   it('reminds 3 d and 1 d before, deletes as "system", then tells until when it can be restored', async () => {
-    w = world();
+    w = jobsWorld();
     const i = stoppedInstance(w);
     w.clock.advance(11 * D);
     await w.jobs.runOnce('retention');
@@ -345,7 +346,7 @@ describe('retention', () => {
   });
 
   it('exempts instances an admin keeps', async () => {
-    w = world();
+    w = jobsWorld();
     const i = stoppedInstance(w);
     expect(w.provisioner.api.keep(owner, i.id, true).ok).toBe(false);
     expect(w.provisioner.api.keep(admin, i.id, true).ok).toBe(true);
@@ -359,7 +360,7 @@ describe('retention', () => {
 
 describe('dry run', () => {
   it('lists every action and why, and changes nothing', async () => {
-    w = world();
+    w = jobsWorld();
     const now = w.clock.now().getTime();
     const store = w.provisioner.store;
     const yesterday = new Date(now - D).toISOString();

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../provisioner/config/load.ts';
 import { extendOptions, planLeaseReminder } from '../../../provisioner/jobs/lease-reminders.ts';
+import { D, H } from '../../support/durations.ts';
 
-const H = 3_600_000;
-const D = 24 * H;
 const config = parseConfig({});
 if (!config.ok) throw new Error(config.error.message);
 const policy = config.value.policy; // reminders 24h and 1h, quiet 21–8, max lease 30d

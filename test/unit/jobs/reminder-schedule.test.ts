@@ -4,8 +4,8 @@ import {
   latestDueReminder,
   normalizeOffsets,
 } from '../../../provisioner/jobs/reminder-schedule.ts';
+import { H } from '../../support/durations.ts';
 
-const H = 3_600_000;
 const t = (iso: string) => Date.parse(iso);
 const deadline = t('2026-01-06T12:00:00Z');
 const armedAt = t('2026-01-01T00:00:00Z');

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planRetention, retentionRefusal } from '../../../provisioner/jobs/retention.ts';
+import { D } from '../../support/durations.ts';
 
-const H = 3_600_000;
-const D = 24 * H;
 const policy = { retention: 14 * D, retentionReminders: [3 * D, D], quietHours: { start: 21, end: 8 } };
 const stoppedAt = '2026-01-01T12:00:00.000Z'; // retention ends 2026-01-15 12:00Z
 const stopped = (over: Record<string, unknown> = {}) => ({

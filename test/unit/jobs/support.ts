@@ -1,12 +1,6 @@
 // Shared set-up of the jobs unit tests: a real SQLite file, a Provisioner that is never started (no
 // cluster), a recording Notifier (the front-end boundary) and an activity source the test controls.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { ManualClock } from '../../../provisioner/clock.ts';
-import { parseConfig } from '../../../provisioner/config/load.ts';
 import type { TiSpaceConfig } from '../../../provisioner/config/schema.ts';
 import type {
   ActivitySample,
@@ -18,30 +12,11 @@ import type { JobNotice, Notifier } from '../../../provisioner/notifier.ts';
 import { createJobs, Provisioner } from '../../../provisioner/provisioner.ts';
 import { newInstanceRow, type StoredInstance } from '../../../provisioner/store/instances-repo.ts';
 import type { Store } from '../../../provisioner/store/store.ts';
-
-export const H = 3_600_000;
-export const D = 24 * H;
-export const log = pino({ level: 'silent' });
-
-export const tempDbPath = () => join(mkdtempSync(join(tmpdir(), 'tispace-jobs-')), 'tispace.db');
-
-export function testConfig(raw: Record<string, unknown> = {}): TiSpaceConfig {
-  const parsed = parseConfig({ admins: ['admin@corp.com'], ...raw });
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.value;
-}
-
-/** Points nowhere: the Provisioner is constructed but never started. */
-export function dummyKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'none', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'none' }],
-    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
-    currentContext: 'none',
-  });
-  return kc;
-}
+import { testConfig } from '../../support/config.ts';
+import { D } from '../../support/durations.ts';
+import { nowhereKubeConfig } from '../../support/kube-config.ts';
+import { silentLog as log } from '../../support/log.ts';
+import { tempDbPath } from '../../support/temp.ts';
 
 /** Records every notice; can be told to fail the next deliveries. */
 export class RecordingNotifier implements Notifier {
@@ -123,7 +98,8 @@ export function insertInstance(
   return row;
 }
 
-export interface World {
+/** A jobs runner (or several) over one SQLite file, with a clock, notifier and activity the test controls. */
+export interface JobsWorld {
   path: string;
   clock: ManualClock;
   config: TiSpaceConfig;
@@ -136,17 +112,17 @@ export interface World {
   close(): void;
 }
 
-export function world(options: { config?: Record<string, unknown>; start?: string } = {}): World {
+export function jobsWorld(options: { config?: Record<string, unknown>; start?: string } = {}): JobsWorld {
   const path = tempDbPath();
   const clock = new ManualClock(options.start ?? '2026-01-05T09:00:00Z');
-  const config = testConfig(options.config);
+  const config = testConfig({ admins: ['admin@corp.com'], ...options.config });
   const notifier = new RecordingNotifier();
   const activity = new FakeActivity();
   const opened: Provisioner[] = [];
   const make = (identity: string) => {
     const provisioner = new Provisioner({
       config,
-      kubeConfig: dummyKubeConfig(),
+      kubeConfig: nowhereKubeConfig(),
       store: path,
       log,
       clock,

@@ -1,9 +1,9 @@
 // Snapshots held for the grace period count against their owner's disk quota: creating, filling and
 // deleting big disks cannot be repeated without limit. Restoring one does not count it twice.
 import { afterEach, describe, expect, it } from 'vitest';
-import { insertInstance, type World, world } from '../jobs/support.ts';
+import { insertInstance, type JobsWorld, jobsWorld } from '../jobs/support.ts';
 
-let w: World | undefined;
+let w: JobsWorld | undefined;
 afterEach(() => {
   w?.close();
   w = undefined;
@@ -11,7 +11,7 @@ afterEach(() => {
 
 describe('disk quota and held snapshots', () => {
   it('a deleted machine whose snapshot is kept still counts its disk', () => {
-    w = world();
+    w = jobsWorld();
     const now = w.clock.now();
     insertInstance(w.provisioner.store, w.clock, {
       name: 'big',

@@ -2,9 +2,9 @@
 // may be mistaken for another machine's id.
 import { afterEach, describe, expect, it } from 'vitest';
 import { newInstanceId, validateName } from '../../../provisioner/domain/names.ts';
-import { insertInstance, type World, world } from '../jobs/support.ts';
+import { insertInstance, type JobsWorld, jobsWorld } from '../jobs/support.ts';
 
-let w: World | undefined;
+let w: JobsWorld | undefined;
 afterEach(() => {
   w?.close();
   w = undefined;
@@ -12,7 +12,7 @@ afterEach(() => {
 
 describe('instance references', () => {
   it('an explicit id reaches that machine, even when the actor owns a machine whose name equals it', () => {
-    w = world({ config: { admins: ['admin@corp.com'] } });
+    w = jobsWorld({ config: { admins: ['admin@corp.com'] } });
     const store = w.provisioner.store;
     const victim = insertInstance(store, w.clock, { name: 'db', ownerId: 'U1' });
     // A machine of the admin's whose name is the victim's id (possible before names were checked).

@@ -4,13 +4,14 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kubeActions } from '../../../provisioner/kube/actions.ts';
 import {
   KeepAliveKubeConfig,
   keepAliveKubeConfig,
 } from '../../../provisioner/kube/keep-alive-kube-config.ts';
+import { kubeConfigAt } from '../../support/kube-config.ts';
 
 let server: http.Server;
 let connections = 0;
@@ -67,22 +68,11 @@ beforeEach(() => {
   authorizations.length = 0;
 });
 
-function plainKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'local',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u', token: 'secret-token' }],
-    contexts: [{ name: 'c', cluster: 'local', user: 'u', namespace: 'tispace' }],
-    currentContext: 'c',
+const plainKubeConfig = (): KubeConfig =>
+  kubeConfigAt(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+    token: 'secret-token',
+    namespace: 'tispace',
   });
-  return kc;
-}
 
 const readTenTimes = async (kc: KubeConfig) => {
   const core = kc.makeApiClient(CoreV1Api);
@@ -111,7 +101,7 @@ describe('KeepAliveKubeConfig', () => {
     const kc = keepAliveKubeConfig(inner);
     expect(keepAliveKubeConfig(kc)).toBe(kc);
     expect(kc.getCurrentCluster()).toBe(inner.getCurrentCluster());
-    expect(kc.currentContext).toBe('c');
+    expect(kc.currentContext).toBe('test');
     await readTenTimes(kc);
     expect(counted).toBe(10);
     expect(new Set(authorizations)).toEqual(new Set(['Bearer secret-token']));

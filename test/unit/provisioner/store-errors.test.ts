@@ -3,9 +3,9 @@
 // calls fail is backed off while the workers keep serving the queue.
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { insertInstance, type World, world } from '../jobs/support.ts';
+import { insertInstance, type JobsWorld, jobsWorld } from '../jobs/support.ts';
 
-let w: World | undefined;
+let w: JobsWorld | undefined;
 afterEach(async () => {
   await w?.provisioner.reconciler.stop();
   w?.close();
@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe('store errors', () => {
   it('a write against a database locked by another connection fails fast, without freezing the event loop', () => {
-    w = world();
+    w = jobsWorld();
     const row = insertInstance(w.provisioner.store, w.clock);
     const other = new Database(w.path);
     other.exec('BEGIN IMMEDIATE');
@@ -31,7 +31,7 @@ describe('store errors', () => {
   });
 
   it('a reconcile whose store calls throw is backed off, and the workers keep serving the queue', async () => {
-    w = world();
+    w = jobsWorld();
     const { reconciler, store } = w.provisioner;
     const get = store.instances.get.bind(store.instances);
     let broken = true;

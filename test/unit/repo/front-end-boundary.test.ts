@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { world } from '../jobs/support.ts';
+import { jobsWorld } from '../jobs/support.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const provisioner = path.join(root, 'provisioner');
@@ -18,7 +18,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('the front ends’ boundary', () => {
-  const w = world();
+  const w = jobsWorld();
   afterAll(() => w.close());
 
   it('bot/ and web/ import nothing of provisioner/ but api.ts', () => {

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GoogleSettings } from '../../../bot/config/env.ts';
 import { createWeb, type Web } from '../../../web/app.ts';
-import { apiOnlyProvisioner, silentLog } from '../identity/support.ts';
+import { silentLog } from '../../support/log.ts';
+import { apiOnlyProvisioner } from '../identity/support.ts';
 
 export interface WebUnderTest {
   url: string;
