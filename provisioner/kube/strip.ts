@@ -20,7 +20,7 @@ import type { VolumeSnapshot } from './types.ts';
 // capacity, jobs' activity), nothing else. managedFields, annotations (the last-applied one included),
 // specs and statuses nobody reads, and every Secret value but authorized_keys are dropped before an object
 // is stored, which is what keeps memory flat at 10,000 instances. Pure functions: the input is not modified. A reader that needs a new field adds it here
-// (test/unit/provisioner/strip.test.ts lists what every reader relies on).
+// (test/unit/provisioner/kube/strip.test.ts lists what every reader relies on).
 
 /** The labels TiSpace decides on (managed-by, instance, owner); any other label of a namespaced object goes. */
 const TISPACE_LABELS = [MANAGED_BY, INSTANCE_LABEL, OWNER_LABEL] as const;

@@ -11,7 +11,7 @@ import { D, H } from '../support/durations.ts';
 import { nowhereKubeConfig } from '../support/kube-config.ts';
 import { silentLog as log } from '../support/log.ts';
 import { tempDbPath } from '../support/temp.ts';
-import { insertInstance, linkUser, RecordingNotifier } from '../unit/jobs/support.ts';
+import { insertInstance, linkUser, RecordingNotifier } from '../unit/provisioner/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 
 const ns = useNamespace('jobs-elect');

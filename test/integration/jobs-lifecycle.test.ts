@@ -17,7 +17,7 @@ import { testConfig } from '../support/config.ts';
 import { D, H } from '../support/durations.ts';
 import { silentLog as log } from '../support/log.ts';
 import { tempDbPath } from '../support/temp.ts';
-import { linkUser, RecordingNotifier } from '../unit/jobs/support.ts';
+import { linkUser, RecordingNotifier } from '../unit/provisioner/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import { publishGoldenImage } from './support/provisioner.ts';
 

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobsWorld } from '../jobs/support.ts';
+import { jobsWorld } from '../provisioner/jobs/support.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const provisioner = path.join(root, 'provisioner');

@@ -69,7 +69,7 @@ describe('the repository stands alone', () => {
       'unit',
       '--reporter',
       'dot',
-      'test/unit/bot/manifest.test.ts',
+      'test/unit/bot/config/app-manifest.test.ts',
     ]);
     expect(stripVTControlCharacters(out)).toMatch(/Tests\s+\d+ passed/);
   }, 60_000);

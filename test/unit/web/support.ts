@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { GoogleSettings } from '../../../bot/config/env.ts';
 import { createWeb, type Web } from '../../../web/app.ts';
 import { silentLog } from '../../support/log.ts';
-import { apiOnlyProvisioner } from '../identity/support.ts';
+import { apiOnlyProvisioner } from '../../support/offline-provisioner.ts';
 
 export interface WebUnderTest {
   url: string;
