@@ -12,37 +12,25 @@ import {
   PatchStrategy,
   Watch,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Provisioner } from '../../provisioner/api.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { kubeActions } from '../../provisioner/kube/actions.ts';
 import { stripPod, stripSnapshot } from '../../provisioner/kube/strip.ts';
 import { listStripped } from '../../provisioner/kube/stripped-list-watch.ts';
 import type { VolumeSnapshot } from '../../provisioner/kube/types.ts';
 import { namespaceConfig } from '../support/config.ts';
-import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
-import {
-  labelledObjects,
-  linkUser,
-  publishGoldenImage,
-  startProvisioner,
-  waitForInstance,
-} from './support/provisioner.ts';
+import { kubeConfig, waitFor } from './support/cluster.ts';
+import { labelledObjects, linkUser, useProvisioner, waitForInstance } from './support/provisioner.ts';
 
-const ns = useNamespace('it-caches');
+const t = useProvisioner('it-caches', (namespace) => ({ config: namespaceConfig(namespace) }));
+const ns = t.ns;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-let p: Provisioner;
 let id: string;
 
 beforeAll(async () => {
-  await publishGoldenImage(ns.name);
-  p = await startProvisioner({ config: namespaceConfig(ns.name) });
-  const ana = linkUser(p, 'UANA', 'ana@corp.com');
-  const created = await p.api.create(ana, { name: 'cache', cpu: 1, memoryGiB: 2 });
+  const ana = linkUser(t.p, 'UANA', 'ana@corp.com');
+  const created = await t.p.api.create(ana, { name: 'cache', cpu: 1, memoryGiB: 2 });
   if (!created.ok) throw new Error(created.error.message);
   id = created.value.id;
-});
-afterAll(async () => {
-  await p?.stop();
 });
 
 /** Applies `object` the way `kubectl apply --server-side` would, last-applied annotation included. */
@@ -80,17 +68,17 @@ describe('informer caches', () => {
     } as KubernetesObject);
 
     const running = await waitForInstance(
-      p,
+      t.p,
       id,
       (i) => i.phase === 'running' && i.sshPort !== null,
       'running with SSH',
     );
     expect(running.node).toBeTruthy();
-    await waitFor(async () => (p.world.pods.get('foreign', ns.name) ? true : undefined), {
+    await waitFor(async () => (t.p.world.pods.get('foreign', ns.name) ? true : undefined), {
       timeoutMs: 30_000,
       what: 'the foreign Pod in the cache',
     });
-    await waitFor(async () => (p.world.secrets.get('stray-ssh', ns.name) ? true : undefined), {
+    await waitFor(async () => (t.p.world.secrets.get('stray-ssh', ns.name) ? true : undefined), {
       timeoutMs: 30_000,
       what: 'the stray Secret in the cache',
     });
@@ -107,12 +95,12 @@ describe('informer caches', () => {
     expect(foreign.metadata?.managedFields?.length).toBeGreaterThan(0);
 
     const caches: Record<string, readonly KubernetesObject[]> = {
-      pods: p.world.pods.list(),
-      nodes: p.world.nodes.list(),
-      pvcs: p.world.pvcs.list(),
-      services: p.world.services.list(),
-      secrets: p.world.secrets.list(),
-      snapshots: p.world.snapshots.list(),
+      pods: t.p.world.pods.list(),
+      nodes: t.p.world.nodes.list(),
+      pvcs: t.p.world.pvcs.list(),
+      services: t.p.world.services.list(),
+      secrets: t.p.world.secrets.list(),
+      snapshots: t.p.world.snapshots.list(),
     };
     for (const [kind, objects] of Object.entries(caches)) {
       expect(objects.length, kind).toBeGreaterThan(0);
@@ -124,15 +112,15 @@ describe('informer caches', () => {
       }
       expect(JSON.stringify(objects)).not.toContain(LAST_APPLIED);
     }
-    for (const s of p.world.secrets.list()) expect(Object.keys(s.data ?? {})).toEqual(['authorized_keys']);
+    for (const s of t.p.world.secrets.list()) expect(Object.keys(s.data ?? {})).toEqual(['authorized_keys']);
     expect(JSON.stringify(caches.secrets)).not.toContain('c2VjcmV0');
     // Someone else's Pod: only what capacity counts. The instance's Pod: what the reconciler reports from.
-    expect(p.world.pods.get('foreign', ns.name)).toEqual({
+    expect(t.p.world.pods.get('foreign', ns.name)).toEqual({
       metadata: expect.objectContaining({ name: 'foreign', namespace: ns.name, uid: foreign.metadata?.uid }),
       spec: { containers: [{ name: 'c', resources: { requests: { cpu: '10m', memory: '1Mi' } } }] },
       status: { phase: 'Pending' },
     });
-    const pod = p.world.pods.get(id, ns.name);
+    const pod = t.p.world.pods.get(id, ns.name);
     expect(pod?.spec?.nodeName).toBe(running.node);
     expect(pod?.spec?.overhead).toEqual({ cpu: '250m', memory: '320Mi' });
     expect(pod?.status?.conditions?.map((c) => c.type).sort()).toEqual(['PodScheduled', 'Ready']);
@@ -235,8 +223,8 @@ describe('API connections', () => {
   });
 
   it('N sequential calls by the provisioner share one connection; a plain KubeConfig opens N', async () => {
-    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
-    await p.kube.read(secretRef()); // resource discovery, once
+    await waitForInstance(t.p, id, (i) => i.phase === 'running', 'running');
+    await t.p.kube.read(secretRef()); // resource discovery, once
 
     // What client-node does on its own: a new TLS connection per request (what the pooled check below
     // would see without the pool).
@@ -248,7 +236,7 @@ describe('API connections', () => {
     expect(plain.seen.ports.size).toBeGreaterThan(N / 2);
 
     const pooled = connectionsOf(`${id}-ssh`);
-    for (let i = 0; i < N; i++) await p.kube.read(secretRef());
+    for (let i = 0; i < N; i++) await t.p.kube.read(secretRef());
     expect(pooled.stop().responses).toBe(N);
     // None, or one or two if a reconcile pass held the idle connection at that moment.
     expect(pooled.seen.opened).toBeLessThanOrEqual(2);
@@ -256,7 +244,7 @@ describe('API connections', () => {
 
     // Other clients the provisioner builds use the same pool (adopt lists PVCs and Pods).
     const adopt = connectionsOf(`/namespaces/${ns.name}/`);
-    for (let i = 0; i < 5; i++) await p.adopt();
+    for (let i = 0; i < 5; i++) await t.p.adopt();
     expect(adopt.stop().responses).toBeGreaterThanOrEqual(10);
     expect(adopt.seen.opened).toBeLessThanOrEqual(3);
   });
@@ -264,7 +252,7 @@ describe('API connections', () => {
   it('an aborted watch does not poison the pool', async () => {
     const events: string[] = [];
     let done = 0;
-    const watch = new Watch(p.kubeConfig);
+    const watch = new Watch(t.p.kubeConfig);
     const controller = await watch.watch(
       `/api/v1/namespaces/${ns.name}/secrets`,
       {},
@@ -279,7 +267,7 @@ describe('API connections', () => {
     await waitFor(async () => (done > 0 ? true : undefined), { timeoutMs: 10_000, what: 'watch done' });
 
     const after = connectionsOf(`${id}-ssh`);
-    for (let i = 0; i < N; i++) await p.kube.read(secretRef());
+    for (let i = 0; i < N; i++) await t.p.kube.read(secretRef());
     expect(after.stop().responses).toBe(N);
     expect(after.seen.opened).toBeLessThanOrEqual(2);
     expect(after.seen.ports.size).toBeLessThanOrEqual(2);

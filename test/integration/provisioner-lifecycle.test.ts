@@ -1,44 +1,36 @@
 // The provisioner against the real control plane: create → scheduled by kube-scheduler, Running and Ready
 // via KWOK → SSH endpoint; stop/start on the same disk; delete leaves nothing; quota under concurrency.
 import { CoreV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, type Provisioner } from '../../provisioner/api.ts';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../provisioner/api.ts';
 import { namespaceConfig } from '../support/config.ts';
-import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
+import { kubeConfig, waitFor } from './support/cluster.ts';
 import {
+  createRunning,
   labelledObjects,
   linkUser,
-  publishGoldenImage,
-  startProvisioner,
+  useProvisioner,
   waitForInstance,
 } from './support/provisioner.ts';
 
-const ns = useNamespace('it-lifecycle');
-let p: Provisioner;
 const clock = new ManualClock(new Date());
-
-beforeAll(async () => {
-  await publishGoldenImage(ns.name);
-  p = await startProvisioner({
-    config: namespaceConfig(ns.name, { policy: { snapshotGrace: '1d' } }),
-    clock,
-  });
-});
-afterAll(async () => {
-  await p?.stop();
-});
+const t = useProvisioner('it-lifecycle', (namespace) => ({
+  config: namespaceConfig(namespace, { policy: { snapshotGrace: '1d' } }),
+  clock,
+}));
+const ns = t.ns;
 
 describe('instance lifecycle', () => {
   it('creates a Kata Pod on a cloned Ceph disk that the scheduler binds and that becomes Ready, and reports the SSH command', async () => {
-    const ana = linkUser(p, 'UANA', 'ana@corp.com');
-    const created = await p.api.create(ana, { name: 'web1', cpu: 2, memoryGiB: 4, diskGiB: 30 });
+    const ana = linkUser(t.p, 'UANA', 'ana@corp.com');
+    const created = await t.p.api.create(ana, { name: 'web1', cpu: 2, memoryGiB: 4, diskGiB: 30 });
     expect(created.ok).toBe(true);
     if (!created.ok) return;
     const id = created.value.id;
     expect(id).toMatch(/^web1-[a-z0-9]{5}$/);
 
     const running = await waitForInstance(
-      p,
+      t.p,
       id,
       (i) => i.phase === 'running' && i.sshPort !== null,
       'running with SSH',
@@ -51,7 +43,7 @@ describe('instance lifecycle', () => {
     });
     // Four creates and no read: a pass that runs before the watch shows what was just created does not
     // create it again (409) and read it back.
-    expect(p.kube.requests).toEqual({ create: 4, apply: 0, delete: 0, read: 0 });
+    expect(t.p.kube.requests).toEqual({ create: 4, apply: 0, delete: 0, read: 0 });
 
     const core = kubeConfig().makeApiClient(CoreV1Api);
     const pod = await core.readNamespacedPod({ name: id, namespace: ns.name });
@@ -68,27 +60,24 @@ describe('instance lifecycle', () => {
   });
 
   it('stop deletes the Pod and keeps the disk; start runs a new Pod on the same PVC (same UID)', async () => {
-    const ben = linkUser(p, 'UBEN');
-    const created = await p.api.create(ben, { name: 'box', cpu: 1, memoryGiB: 2 });
-    if (!created.ok) throw new Error(created.error.message);
-    const id = created.value.id;
-    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
+    const ben = linkUser(t.p, 'UBEN');
+    const id = await createRunning(t.p, ben, { name: 'box', cpu: 1, memoryGiB: 2 });
     const before = await labelledObjects(ns.name, id);
     const pvcUid = before.pvcs[0]?.metadata?.uid;
     const podUid = before.pods[0]?.metadata?.uid;
     expect(pvcUid).toBeDefined();
 
-    expect(p.api.stop(ben, 'box').ok).toBe(true);
-    await waitForInstance(p, id, (i) => i.phase === 'stopped', 'stopped');
+    expect(t.p.api.stop(ben, 'box').ok).toBe(true);
+    await waitForInstance(t.p, id, (i) => i.phase === 'stopped', 'stopped');
     const stopped = await labelledObjects(ns.name, id);
     expect(stopped.pods).toHaveLength(0);
     expect(stopped.pvcs.map((x) => x.metadata?.uid)).toEqual([pvcUid]);
 
-    const again = p.api.stop(ben, 'box');
+    const again = t.p.api.stop(ben, 'box');
     expect(!again.ok && again.error.message).toBe('box is already stopped');
 
-    expect((await p.api.start(ben, 'box')).ok).toBe(true);
-    await waitForInstance(p, id, (i) => i.phase === 'running', 'running again');
+    expect((await t.p.api.start(ben, 'box')).ok).toBe(true);
+    await waitForInstance(t.p, id, (i) => i.phase === 'running', 'running again');
     const after = await labelledObjects(ns.name, id);
     expect(after.pvcs.map((x) => x.metadata?.uid)).toEqual([pvcUid]);
     expect(after.pods).toHaveLength(1);
@@ -96,26 +85,23 @@ describe('instance lifecycle', () => {
   });
 
   it('delete snapshots the disk first, then leaves nothing labelled with the instance once the snapshot expires', async () => {
-    const cy = linkUser(p, 'UCY');
-    const created = await p.api.create(cy, { name: 'tmp', cpu: 1, memoryGiB: 1 });
-    if (!created.ok) throw new Error(created.error.message);
-    const id = created.value.id;
-    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
-    expect(p.api.delete(cy, 'tmp').ok).toBe(true);
-    const deleted = await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted');
+    const cy = linkUser(t.p, 'UCY');
+    const id = await createRunning(t.p, cy, { name: 'tmp', cpu: 1, memoryGiB: 1 });
+    expect(t.p.api.delete(cy, 'tmp').ok).toBe(true);
+    const deleted = await waitForInstance(t.p, id, (i) => i.phase === 'deleted', 'deleted');
     expect(deleted.snapshotName).toBe(`${id}-final`);
     const gone = await labelledObjects(ns.name, id);
     expect([gone.pods, gone.pvcs, gone.services, gone.secrets].map((l) => l.length)).toEqual([0, 0, 0, 0]);
     expect(gone.snapshots.map((s) => s.metadata.name)).toEqual([`${id}-final`]);
     // The audit log names who did what and why.
-    const audit = p.store.audit.forInstance(id);
+    const audit = t.p.store.audit.forInstance(id);
     expect(audit.find((a) => a.action === 'delete')).toMatchObject({
       actor: 'UCY',
       reason: 'deleted by the owner',
     });
 
     clock.advance(86_400_000 + 1000);
-    p.reconciler.queue.add(id);
+    t.p.reconciler.queue.add(id);
     await waitFor(
       async () => ((await labelledObjects(ns.name, id)).snapshots.length === 0 ? true : undefined),
       {
@@ -123,23 +109,20 @@ describe('instance lifecycle', () => {
         what: 'final snapshot removed after the grace period',
       },
     );
-    expect(p.store.instances.get(id)?.snapshotName).toBeNull();
+    expect(t.p.store.instances.get(id)?.snapshotName).toBeNull();
   });
 
   it('restore brings a deleted machine back from its final snapshot; a later delete takes a fresh snapshot', async () => {
-    const fay = linkUser(p, 'UFAY');
-    const created = await p.api.create(fay, { name: 'phoenix', cpu: 1, memoryGiB: 1 });
-    if (!created.ok) throw new Error(created.error.message);
-    const id = created.value.id;
-    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
-    expect(p.api.delete(fay, 'phoenix').ok).toBe(true);
-    await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted');
-    expect(p.api.list(fay).ok && (p.api.list(fay) as { value: unknown[] }).value).toEqual([]);
+    const fay = linkUser(t.p, 'UFAY');
+    const id = await createRunning(t.p, fay, { name: 'phoenix', cpu: 1, memoryGiB: 1 });
+    expect(t.p.api.delete(fay, 'phoenix').ok).toBe(true);
+    await waitForInstance(t.p, id, (i) => i.phase === 'deleted', 'deleted');
+    expect(t.p.api.list(fay).ok && (t.p.api.list(fay) as { value: unknown[] }).value).toEqual([]);
 
-    const restored = await p.api.restore(fay, 'phoenix');
+    const restored = await t.p.api.restore(fay, 'phoenix');
     expect(restored.ok && restored.value.id).toBe(id);
     await waitForInstance(
-      p,
+      t.p,
       id,
       (i) => i.phase === 'running' && i.snapshotName === null,
       'running again, snapshot consumed',
@@ -155,20 +138,20 @@ describe('instance lifecycle', () => {
       },
     );
 
-    const again = await p.api.restore(fay, 'phoenix');
+    const again = await t.p.api.restore(fay, 'phoenix');
     expect(!again.ok && again.error.message).toBe(
       'phoenix is not deleted (it is running); nothing to restore',
     );
-    expect(p.api.delete(fay, 'phoenix').ok).toBe(true);
-    const redeleted = await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted again');
+    expect(t.p.api.delete(fay, 'phoenix').ok).toBe(true);
+    const redeleted = await waitForInstance(t.p, id, (i) => i.phase === 'deleted', 'deleted again');
     expect(redeleted.snapshotName).toBe(`${id}-final-2`);
   });
 
   it('50 concurrent creates by one user with room for 3 yield exactly 3 instances and 47 clear refusals', async () => {
-    const dee = linkUser(p, 'UDEE');
+    const dee = linkUser(t.p, 'UDEE');
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, n) =>
-        p.api.create(dee, { name: `c${n}`, cpu: 1, memoryGiB: 1, diskGiB: 20 }),
+        t.p.api.create(dee, { name: `c${n}`, cpu: 1, memoryGiB: 1, diskGiB: 20 }),
       ),
     );
     const accepted = results.filter((r) => r.ok);
@@ -181,40 +164,40 @@ describe('instance lifecycle', () => {
         'you already have 3 of 3 instances allowed; delete one or ask an admin for more',
       );
     }
-    expect(p.store.instances.listByOwner('UDEE')).toHaveLength(3);
+    expect(t.p.store.instances.listByOwner('UDEE')).toHaveLength(3);
   });
 
   it('refuses what is not the user’s own: another user’s instance is "not found" and unchanged', async () => {
-    const eve = linkUser(p, 'UEVE');
-    const ana = p.store.instances.listByOwner('UANA')[0]!;
+    const eve = linkUser(t.p, 'UEVE');
+    const ana = t.p.store.instances.listByOwner('UANA')[0]!;
     for (const r of [
-      p.api.stop(eve, ana.id),
-      p.api.delete(eve, ana.id),
-      p.api.extend(eve, ana.id, '1d'),
-      p.api.get(eve, 'web1'),
+      t.p.api.stop(eve, ana.id),
+      t.p.api.delete(eve, ana.id),
+      t.p.api.extend(eve, ana.id, '1d'),
+      t.p.api.get(eve, 'web1'),
     ]) {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe('NotFound');
     }
-    expect(p.store.instances.get(ana.id)?.desired).toBe('running');
+    expect(t.p.store.instances.get(ana.id)?.desired).toBe('running');
   });
 
   it('starting a machine whose lease ran out gives it a fresh default lease', async () => {
-    const gil = linkUser(p, 'UGIL');
-    const created = await p.api.create(gil, { name: 'late', cpu: 1, memoryGiB: 1, lease: '1d' });
+    const gil = linkUser(t.p, 'UGIL');
+    const created = await t.p.api.create(gil, { name: 'late', cpu: 1, memoryGiB: 1, lease: '1d' });
     if (!created.ok) throw new Error(created.error.message);
-    expect(p.api.stop(gil, 'late').ok).toBe(true);
-    await waitForInstance(p, created.value.id, (i) => i.phase === 'stopped', 'stopped');
+    expect(t.p.api.stop(gil, 'late').ok).toBe(true);
+    await waitForInstance(t.p, created.value.id, (i) => i.phase === 'stopped', 'stopped');
     clock.advance(2 * 86_400_000);
-    const started = await p.api.start(gil, 'late');
+    const started = await t.p.api.start(gil, 'late');
     expect(started.ok && started.value.leaseEndsAt).toBe(
       new Date(clock.now().getTime() + 7 * 86_400_000).toISOString(),
     );
-    expect(p.store.audit.forInstance(created.value.id).map((a) => a.action)).toContain('start');
+    expect(t.p.store.audit.forInstance(created.value.id).map((a) => a.action)).toContain('start');
   });
 
   it('refuses users who have not linked Google, with what to do', async () => {
-    const r = await p.api.create({ userId: 'UNOBODY' }, { name: 'x' });
+    const r = await t.p.api.create({ userId: 'UNOBODY' }, { name: 'x' });
     expect(!r.ok && r.error).toEqual({
       code: 'NotLinked',
       message: 'link your Google account first: run /tispace login',

@@ -2,52 +2,41 @@
 // Restore → the machine never comes up → the clock passes the first snapshot's expiry → delete: the new
 // final snapshot must be kept for the full grace period (it is the only copy of the disk), and the
 // snapshot the restore came from is dropped only once the new one is ready.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, type Provisioner } from '../../provisioner/api.ts';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../provisioner/api.ts';
 import { namespaceConfig } from '../support/config.ts';
 import { D as DAY } from '../support/durations.ts';
-import { useNamespace, waitFor } from './support/cluster.ts';
+import { waitFor } from './support/cluster.ts';
 import {
+  createRunning,
   labelledObjects,
   linkUser,
-  publishGoldenImage,
-  startProvisioner,
+  useProvisioner,
   waitForInstance,
 } from './support/provisioner.ts';
 
-const ns = useNamespace('it-restore');
 const clock = new ManualClock(new Date());
-let p: Provisioner;
 /** While set, creating the Pod fails: the restored machine never comes up. */
 let podCreationFails = false;
-
-beforeAll(async () => {
-  await publishGoldenImage(ns.name);
-  p = await startProvisioner({
-    config: namespaceConfig(ns.name, { policy: { snapshotGrace: '1d' } }),
-    clock,
-    beforeStep: (step) => {
-      if (podCreationFails && step === 'create-pod') throw new Error('simulated failure to create the Pod');
-    },
-  });
-});
-afterAll(async () => {
-  await p?.stop();
-});
+const t = useProvisioner('it-restore', (namespace) => ({
+  config: namespaceConfig(namespace, { policy: { snapshotGrace: '1d' } }),
+  clock,
+  beforeStep: (step: string) => {
+    if (podCreationFails && step === 'create-pod') throw new Error('simulated failure to create the Pod');
+  },
+}));
+const ns = t.ns;
 
 describe('restore starts a new life', () => {
   it('restore → fail → past the first expiry → delete: the new snapshot lives for the full grace period', async () => {
-    const gil = linkUser(p, 'UGIL');
-    const created = await p.api.create(gil, { name: 'lazarus', cpu: 1, memoryGiB: 1 });
-    if (!created.ok) throw new Error(created.error.message);
-    const id = created.value.id;
-    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
-    expect(p.api.delete(gil, 'lazarus').ok).toBe(true);
-    const first = await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted');
+    const gil = linkUser(t.p, 'UGIL');
+    const id = await createRunning(t.p, gil, { name: 'lazarus', cpu: 1, memoryGiB: 1 });
+    expect(t.p.api.delete(gil, 'lazarus').ok).toBe(true);
+    const first = await waitForInstance(t.p, id, (i) => i.phase === 'deleted', 'deleted');
     expect(first.snapshotName).toBe(`${id}-final`);
 
     podCreationFails = true;
-    const restored = await p.api.restore(gil, 'lazarus');
+    const restored = await t.p.api.restore(gil, 'lazarus');
     if (!restored.ok) throw new Error(restored.error.message);
     expect(restored.value.snapshotExpiresAt).toBeNull();
     expect(restored.value.stoppedAt).toBeNull();
@@ -62,15 +51,15 @@ describe('restore starts a new life', () => {
     );
 
     clock.advance(DAY + 60_000); // past the first snapshot's expiry
-    expect(p.api.delete(gil, 'lazarus').ok).toBe(true);
-    const again = await waitForInstance(p, id, (i) => i.phase === 'deleted', 'deleted again', 90_000);
+    expect(t.p.api.delete(gil, 'lazarus').ok).toBe(true);
+    const again = await waitForInstance(t.p, id, (i) => i.phase === 'deleted', 'deleted again', 90_000);
     expect(again.snapshotName).toBe(`${id}-final-2`);
     expect(Date.parse(again.snapshotExpiresAt ?? '')).toBeGreaterThanOrEqual(
       clock.now().getTime() + DAY - 60_000,
     );
 
     // A pass later, the new snapshot is still there and the one the restore came from is gone.
-    p.reconciler.queue.add(id);
+    t.p.reconciler.queue.add(id);
     await waitFor(
       async () => {
         const names = (await labelledObjects(ns.name, id)).snapshots.map((s) => s.metadata.name);
@@ -82,24 +71,24 @@ describe('restore starts a new life', () => {
     expect((await labelledObjects(ns.name, id)).snapshots.map((s) => s.metadata.name)).toEqual([
       `${id}-final-2`,
     ]);
-    expect(p.store.instances.get(id)?.snapshotName).toBe(`${id}-final-2`);
+    expect(t.p.store.instances.get(id)?.snapshotName).toBe(`${id}-final-2`);
   });
 
   it('start clears the stop time that retention counts from', async () => {
-    const hal = linkUser(p, 'UHAL');
+    const hal = linkUser(t.p, 'UHAL');
     podCreationFails = false;
-    const created = await p.api.create(hal, { name: 'napper', cpu: 1, memoryGiB: 1 });
+    const created = await t.p.api.create(hal, { name: 'napper', cpu: 1, memoryGiB: 1 });
     if (!created.ok) throw new Error(created.error.message);
-    await waitForInstance(p, created.value.id, (i) => i.phase === 'running', 'running');
-    expect(p.api.stop(hal, 'napper').ok).toBe(true);
+    await waitForInstance(t.p, created.value.id, (i) => i.phase === 'running', 'running');
+    expect(t.p.api.stop(hal, 'napper').ok).toBe(true);
     await waitForInstance(
-      p,
+      t.p,
       created.value.id,
       (i) => i.phase === 'stopped' && i.stoppedAt !== null,
       'stopped',
     );
     podCreationFails = true; // it will not come up again: the stop time must not survive the start anyway
-    const started = await p.api.start(hal, 'napper');
+    const started = await t.p.api.start(hal, 'napper');
     if (!started.ok) throw new Error(started.error.message);
     expect(started.value.stoppedAt).toBeNull();
     podCreationFails = false;

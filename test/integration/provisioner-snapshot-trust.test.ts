@@ -1,36 +1,18 @@
 // The final snapshot is trusted only if it is TiSpace's, of this disk: a foreign, ready VolumeSnapshot
 // that happens to carry the expected name must not let the disk be deleted.
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Provisioner } from '../../provisioner/api.ts';
+import { describe, expect, it } from 'vitest';
 import { namespaceConfig } from '../support/config.ts';
-import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
-import {
-  GOLDEN,
-  linkUser,
-  publishGoldenImage,
-  startProvisioner,
-  waitForInstance,
-} from './support/provisioner.ts';
+import { kubeConfig, waitFor } from './support/cluster.ts';
+import { createRunning, GOLDEN, linkUser, useProvisioner, waitForInstance } from './support/provisioner.ts';
 
-const ns = useNamespace('it-snaptrust');
-let p: Provisioner;
-
-beforeAll(async () => {
-  await publishGoldenImage(ns.name);
-  p = await startProvisioner({ config: namespaceConfig(ns.name) });
-});
-afterAll(async () => {
-  await p?.stop();
-});
+const t = useProvisioner('it-snaptrust', (namespace) => ({ config: namespaceConfig(namespace) }));
+const ns = t.ns;
 
 describe('final snapshot', () => {
   it('a foreign ready snapshot with the expected name is a NameCollision, and the disk is kept', async () => {
-    const ivy = linkUser(p, 'UIVY');
-    const created = await p.api.create(ivy, { name: 'precious', cpu: 1, memoryGiB: 1 });
-    if (!created.ok) throw new Error(created.error.message);
-    const id = created.value.id;
-    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
+    const ivy = linkUser(t.p, 'UIVY');
+    const id = await createRunning(t.p, ivy, { name: 'precious', cpu: 1, memoryGiB: 1 });
     // Someone else's snapshot (of another disk, no TiSpace labels) under the name TiSpace will use.
     const custom = kubeConfig().makeApiClient(CustomObjectsApi);
     await custom.createNamespacedCustomObject({
@@ -62,9 +44,9 @@ describe('final snapshot', () => {
       { timeoutMs: 60_000, what: 'the foreign snapshot ready' },
     );
 
-    expect(p.api.delete(ivy, 'precious').ok).toBe(true);
+    expect(t.p.api.delete(ivy, 'precious').ok).toBe(true);
     const failed = await waitForInstance(
-      p,
+      t.p,
       id,
       (i) => i.conditions.some((c) => c.reason === 'NameCollision') || i.phase === 'deleted',
       'a NameCollision (or, wrongly, deleted)',
@@ -76,6 +58,6 @@ describe('final snapshot', () => {
       .makeApiClient(CoreV1Api)
       .readNamespacedPersistentVolumeClaim({ name: `${id}-root`, namespace: ns.name });
     expect(pvc.metadata?.deletionTimestamp).toBeUndefined();
-    expect(p.store.instances.get(id)?.phase).toBe('failed');
+    expect(t.p.store.instances.get(id)?.phase).toBe('failed');
   });
 });

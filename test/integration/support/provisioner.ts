@@ -1,7 +1,10 @@
 // Helpers to run a real Provisioner (real SQLite file, real informers) against the local control plane.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
 import {
+  type Actor,
   type Clock,
+  type CreateRequest,
   type Notifier,
   Provisioner,
   type ProvisionerOptions,
@@ -9,9 +12,33 @@ import {
 } from '../../../provisioner/api.ts';
 import { silentLog } from '../../support/log.ts';
 import { tempDbPath } from '../../support/temp.ts';
-import { kubeConfig, waitFor } from './cluster.ts';
+import { kubeConfig, useNamespace, waitFor } from './cluster.ts';
 
 export const GOLDEN = 'golden-ubuntu-22-04';
+
+/** Creates a VolumeSnapshot `name` of PVC `pvc` (class csi-rbdplugin-snapclass, no TiSpace labels). */
+export async function createVolumeSnapshot(
+  namespace: string,
+  name: string,
+  pvc: string,
+  kc: KubeConfig = kubeConfig(),
+): Promise<void> {
+  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: 'snapshot.storage.k8s.io',
+    version: 'v1',
+    namespace,
+    plural: 'volumesnapshots',
+    body: {
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshot',
+      metadata: { name },
+      spec: {
+        volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
+        source: { persistentVolumeClaimName: pvc },
+      },
+    },
+  });
+}
 
 /** Publishes the golden image snapshot in `namespace` (a source PVC and a ready VolumeSnapshot of it). */
 export async function publishGoldenImage(
@@ -32,21 +59,7 @@ export async function publishGoldenImage(
       },
     },
   });
-  await custom.createNamespacedCustomObject({
-    group: 'snapshot.storage.k8s.io',
-    version: 'v1',
-    namespace,
-    plural: 'volumesnapshots',
-    body: {
-      apiVersion: 'snapshot.storage.k8s.io/v1',
-      kind: 'VolumeSnapshot',
-      metadata: { name },
-      spec: {
-        volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
-        source: { persistentVolumeClaimName: `${name}-src` },
-      },
-    },
-  });
+  await createVolumeSnapshot(namespace, name, `${name}-src`, kc);
   await waitFor(
     async () => {
       const s = (await custom.getNamespacedCustomObject({
@@ -78,6 +91,40 @@ export async function startProvisioner(options: TestProvisionerOptions): Promise
     what: 'informers synced',
   });
   return p;
+}
+
+/**
+ * The usual set-up of a provisioner test: a fresh namespace with a ready golden image, and a Provisioner
+ * started over it before the tests (stopped after them). `p` is that Provisioner once beforeAll has run.
+ */
+export function useProvisioner(
+  prefix: string,
+  options: (namespace: string) => TestProvisionerOptions,
+): { ns: { name: string }; readonly p: Provisioner } {
+  const ns = useNamespace(prefix);
+  let started: Provisioner | undefined;
+  beforeAll(async () => {
+    await publishGoldenImage(ns.name);
+    started = await startProvisioner(options(ns.name));
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return {
+    ns,
+    get p() {
+      if (!started) throw new Error('the Provisioner starts in beforeAll');
+      return started;
+    },
+  };
+}
+
+/** Creates an instance as `actor` and waits until it runs; its id. */
+export async function createRunning(p: Provisioner, actor: Actor, request: CreateRequest): Promise<string> {
+  const created = await p.api.create(actor, request);
+  if (!created.ok) throw new Error(created.error.message);
+  await waitForInstance(p, created.value.id, (i) => i.phase === 'running', 'running');
+  return created.value.id;
 }
 
 export function linkUser(
