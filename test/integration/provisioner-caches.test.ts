@@ -19,7 +19,13 @@ import { listStripped } from '../../provisioner/kube/stripped-list-watch.ts';
 import type { VolumeSnapshot } from '../../provisioner/kube/types.ts';
 import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, waitFor } from './support/cluster.ts';
-import { labelledObjects, linkUser, useProvisioner, waitForInstance } from './support/provisioner.ts';
+import {
+  createVolumeSnapshot,
+  labelledObjects,
+  linkUser,
+  useProvisioner,
+  waitForInstance,
+} from './support/provisioner.ts';
 
 const t = useProvisioner('it-caches', (namespace) => ({ config: namespaceConfig(namespace) }));
 const ns = t.ns;
@@ -150,21 +156,7 @@ describe('informer caches', () => {
     expect(Number(pods.metadata?.resourceVersion)).toBeGreaterThan(0);
     expect(JSON.stringify(pods)).not.toContain('managedFields');
 
-    await custom.createNamespacedCustomObject({
-      group: 'snapshot.storage.k8s.io',
-      version: 'v1',
-      namespace: ns.name,
-      plural: 'volumesnapshots',
-      body: {
-        apiVersion: 'snapshot.storage.k8s.io/v1',
-        kind: 'VolumeSnapshot',
-        metadata: { name: 'second' },
-        spec: {
-          volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
-          source: { persistentVolumeClaimName: 'x' },
-        },
-      },
-    });
+    await createVolumeSnapshot(ns.name, 'second', 'x');
     pages = 0;
     const snapshotList = (extra: object) =>
       custom.listNamespacedCustomObject({

@@ -4,7 +4,14 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, waitFor } from './support/cluster.ts';
-import { createRunning, GOLDEN, linkUser, useProvisioner, waitForInstance } from './support/provisioner.ts';
+import {
+  createRunning,
+  createVolumeSnapshot,
+  GOLDEN,
+  linkUser,
+  useProvisioner,
+  waitForInstance,
+} from './support/provisioner.ts';
 
 const t = useProvisioner('it-snaptrust', (namespace) => ({ config: namespaceConfig(namespace) }));
 const ns = t.ns;
@@ -15,21 +22,7 @@ describe('final snapshot', () => {
     const id = await createRunning(t.p, ivy, { name: 'precious', cpu: 1, memoryGiB: 1 });
     // Someone else's snapshot (of another disk, no TiSpace labels) under the name TiSpace will use.
     const custom = kubeConfig().makeApiClient(CustomObjectsApi);
-    await custom.createNamespacedCustomObject({
-      group: 'snapshot.storage.k8s.io',
-      version: 'v1',
-      namespace: ns.name,
-      plural: 'volumesnapshots',
-      body: {
-        apiVersion: 'snapshot.storage.k8s.io/v1',
-        kind: 'VolumeSnapshot',
-        metadata: { name: `${id}-final` },
-        spec: {
-          volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
-          source: { persistentVolumeClaimName: `${GOLDEN}-src` },
-        },
-      },
-    });
+    await createVolumeSnapshot(ns.name, `${id}-final`, `${GOLDEN}-src`);
     await waitFor(
       async () => {
         const s = (await custom.getNamespacedCustomObject({
