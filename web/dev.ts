@@ -11,10 +11,10 @@ import { main } from '../bot/main.ts';
 import { buildImageTree, exportOciImage } from '../images/builder.ts';
 import { loadConfig } from '../provisioner/api.ts';
 import { up } from '../test/cluster/control-plane.ts';
+import { seedGolden } from '../test/cluster/golden.ts';
 import { publishTreeAsGolden } from '../test/cluster/node/golden.ts';
 import { importImage } from '../test/cluster/node/oci-image.ts';
 import { repoRoot, statePaths } from '../test/cluster/paths.ts';
-import { seedGoldenImage } from './dev/seed.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const realNode = process.getuid?.() === 0 && process.env.TISPACE_REAL_NODE !== '0';
@@ -48,10 +48,11 @@ for (const image of config.value.images) {
     await importImage(oci.layout, oci.tag, oci.reference);
     await publishTreeAsGolden(kc, { namespace: config.value.namespace, name: image.snapshot, tree });
   } else {
-    await seedGoldenImage(kc, {
+    await seedGolden(kc, {
       namespace: config.value.namespace,
-      snapshot: image.snapshot,
+      name: image.snapshot,
       storageClass: image.storageClass,
+      snapshotClass: 'csi-rbdplugin-snapclass',
     });
   }
 }

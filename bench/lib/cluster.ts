@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import {
   CoreV1Api,
-  CustomObjectsApi,
   KubeConfig,
   StorageV1Api,
   type V1Node,
   type V1Taint,
   type V1Toleration,
 } from '@kubernetes/client-node';
+import { seedGolden } from '../../test/cluster/golden.ts';
 import {
   acquireControlPlane as acquireControlPlaneFor,
   type ControlPlaneLease,
@@ -94,45 +94,13 @@ export async function deleteNamespace(kc: KubeConfig, name: string, timeoutMs = 
 export const GOLDEN_SNAPSHOT = 'golden-ubuntu-22-04';
 
 /** The golden image: a source PVC and a ready VolumeSnapshot of it (what the image pipeline publishes). */
-export async function publishGoldenImage(kc: KubeConfig, namespace: string): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const group = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', namespace };
-  await core.createNamespacedPersistentVolumeClaim({
+export const publishGoldenImage = (kc: KubeConfig, namespace: string): Promise<void> =>
+  seedGolden(kc, {
     namespace,
-    body: {
-      metadata: { name: 'golden-src' },
-      spec: {
-        storageClassName: 'rook-ceph-block',
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: '10Gi' } },
-      },
-    },
+    name: GOLDEN_SNAPSHOT,
+    storageClass: 'rook-ceph-block',
+    snapshotClass: 'csi-rbdplugin-snapclass',
   });
-  await custom.createNamespacedCustomObject({
-    ...group,
-    body: {
-      apiVersion: 'snapshot.storage.k8s.io/v1',
-      kind: 'VolumeSnapshot',
-      metadata: { name: GOLDEN_SNAPSHOT },
-      spec: {
-        volumeSnapshotClassName: 'csi-rbdplugin-snapclass',
-        source: { persistentVolumeClaimName: 'golden-src' },
-      },
-    },
-  });
-  await until(
-    async () => {
-      const s = (await custom.getNamespacedCustomObject({ ...group, name: GOLDEN_SNAPSHOT })) as {
-        status?: { readyToUse?: boolean };
-      };
-      return s.status?.readyToUse ? true : undefined;
-    },
-    'golden snapshot ready',
-    60_000,
-    200,
-  );
-}
 
 // ---- bench nodes ----------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import {
   type ProvisionerOptions,
   type TiSpaceConfig,
 } from '../../../provisioner/api.ts';
+import { seedGolden } from '../../cluster/golden.ts';
 import { silentLog } from '../../support/log.ts';
 import { tempDbPath } from '../../support/temp.ts';
 import { kubeConfig, useNamespace, waitFor } from './cluster.ts';
@@ -41,39 +42,17 @@ export async function createVolumeSnapshot(
 }
 
 /** Publishes the golden image snapshot in `namespace` (a source PVC and a ready VolumeSnapshot of it). */
-export async function publishGoldenImage(
+export const publishGoldenImage = (
   namespace: string,
   name = GOLDEN,
   kc: KubeConfig = kubeConfig(),
-): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await core.createNamespacedPersistentVolumeClaim({
+): Promise<void> =>
+  seedGolden(kc, {
     namespace,
-    body: {
-      metadata: { name: `${name}-src` },
-      spec: {
-        storageClassName: 'rook-ceph-block',
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: '10Gi' } },
-      },
-    },
+    name,
+    storageClass: 'rook-ceph-block',
+    snapshotClass: 'csi-rbdplugin-snapclass',
   });
-  await createVolumeSnapshot(namespace, name, `${name}-src`, kc);
-  await waitFor(
-    async () => {
-      const s = (await custom.getNamespacedCustomObject({
-        group: 'snapshot.storage.k8s.io',
-        version: 'v1',
-        namespace,
-        plural: 'volumesnapshots',
-        name,
-      })) as { status?: { readyToUse?: boolean } };
-      return s.status?.readyToUse ? true : undefined;
-    },
-    { timeoutMs: 60_000, what: `golden snapshot ${namespace}/${name} ready` },
-  );
-}
 
 export type TestProvisionerOptions = Partial<Omit<ProvisionerOptions, 'config'>> & { config: TiSpaceConfig };
 
