@@ -1,6 +1,8 @@
 // The web front end: server-rendered pages (work without JavaScript), live updates over SSE, and the REST
 // API — served by the same HTTP server as the Slack receiver (web.routes is one catch-all Bolt custom
 // route) or, in `npm run dev` without Slack, by a plain node:http server (web.handle).
+// Over 300 lines: the request pipeline (static files, sign-in, session, CSRF, body, render) is one
+// sequence, read top to bottom; the pages and the routes themselves live in pages/ and routes/.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';

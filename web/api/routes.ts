@@ -2,6 +2,8 @@
 // (Authorization: Bearer tsp_…, limited to its scopes) or the browser session (then state-changing calls
 // need the x-csrf-token header). Authorization (owner or admin) is the provisioner's, on every call.
 // Errors are data: { error: { code, field?, message } }.
+// Over 300 lines on purpose: apiRouteTable is one table of every route (path, scopes, schemas, handler),
+// which the OpenAPI document is generated from; split, the table would no longer be read as one.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
