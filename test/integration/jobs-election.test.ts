@@ -1,15 +1,16 @@
 // Two jobs runners at once (two Jobs objects, two SQLite connections to one file, distinct identities):
 // a Kubernetes Lease elects one; claims make every reminder and action happen once even if both run.
+
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../provisioner/clock.ts';
 import { JOBS_LEASE_NAME, LeaderElector } from '../../provisioner/jobs/leader.ts';
 import type { Jobs } from '../../provisioner/jobs/scheduler.ts';
-import { createJobs, Provisioner } from '../../provisioner/provisioner.ts';
+import { createJobs, type Provisioner } from '../../provisioner/provisioner.ts';
 import { testConfig } from '../support/config.ts';
 import { D, H } from '../support/durations.ts';
-import { nowhereKubeConfig } from '../support/kube-config.ts';
 import { silentLog as log } from '../support/log.ts';
+import { offlineProvisioner } from '../support/offline-provisioner.ts';
 import { tempDbPath } from '../support/temp.ts';
 import { insertInstance, linkUser, RecordingNotifier } from '../unit/provisioner/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
@@ -36,14 +37,7 @@ describe('jobs leader election', () => {
     const path = tempDbPath();
     // The jobs need the store and the service, not the reconciler: these Provisioners are never started.
     const runner = (identity: string) => {
-      const p = new Provisioner({
-        config,
-        kubeConfig: nowhereKubeConfig(),
-        store: path,
-        log,
-        clock,
-        notifier,
-      });
+      const p = offlineProvisioner({ config, store: path, clock, notifier });
       stores.push(p);
       const jobs = createJobs(p, {
         log,

@@ -1,13 +1,17 @@
-// A Provisioner used only for its API (identity, sign-in states, offboarding): a real SQLite store in a
-// temporary directory, and a kubeconfig pointing nowhere — start() is never called, so nothing dials it.
+// Provisioners that are never started (no cluster): a real SQLite store, and a kubeconfig pointing nowhere
+// — start() is never called, so nothing dials it. For tests of the API, the jobs and the store.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManualClock, Provisioner } from '../../provisioner/api.ts';
+import { ManualClock, Provisioner, type ProvisionerOptions } from '../../provisioner/api.ts';
 import { testConfig } from './config.ts';
 import { nowhereKubeConfig } from './kube-config.ts';
 import { silentLog } from './log.ts';
 import { tempDir } from './temp.ts';
 
+export const offlineProvisioner = (o: Omit<ProvisionerOptions, 'kubeConfig' | 'log'>): Provisioner =>
+  new Provisioner({ kubeConfig: nowhereKubeConfig(), log: silentLog, ...o });
+
+/** An offline Provisioner in a temporary directory of its own, with a manual clock; close() removes it. */
 export function apiOnlyProvisioner(rawConfig: Record<string, unknown> = {}): {
   provisioner: Provisioner;
   clock: ManualClock;
@@ -15,11 +19,9 @@ export function apiOnlyProvisioner(rawConfig: Record<string, unknown> = {}): {
 } {
   const dir = tempDir('tispace-identity-');
   const clock = new ManualClock(Date.now());
-  const provisioner = new Provisioner({
+  const provisioner = offlineProvisioner({
     config: testConfig(rawConfig),
-    kubeConfig: nowhereKubeConfig(),
     store: join(dir, 'tispace.db'),
-    log: silentLog,
     clock,
   });
   return {

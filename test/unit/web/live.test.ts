@@ -1,7 +1,8 @@
 // Live updates: a phase change reaches the owner's open pages (and admins'), rendered per viewer, and
 // never another user's; a stream starts with the current state of the viewer's machines.
+
 import { afterEach, describe, expect, it } from 'vitest';
-import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
+import { instanceRow } from '../../support/instances.ts';
 import { startWeb, type WebUnderTest } from './support.ts';
 
 let w: WebUnderTest | undefined;
@@ -65,16 +66,8 @@ describe('live updates over SSE', () => {
     );
     const ada = ids['ada@example.com']!;
     const now = w.clock.now().toISOString();
-    const row = newInstanceRow({
-      id: 'web1-abcde',
-      name: 'web1',
+    const row = instanceRow({
       ownerId: ada,
-      ownerEmail: 'ada@example.com',
-      image: 'ubuntu-22.04',
-      cpu: 2,
-      memoryGiB: 8,
-      diskGiB: 50,
-      loginUser: 'ubuntu',
       createdAt: now,
       leaseEndsAt: new Date(w.clock.now().getTime() + 86_400_000).toISOString(),
     });

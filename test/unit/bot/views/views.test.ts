@@ -1,4 +1,5 @@
 // Pure view builders: every surface stays within Slack's Block Kit limits, including extreme inputs.
+
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, CREATE_BLOCKS, EXTEND_BY_PATTERN, HOME_PAGE_SIZE } from '../../../../bot/constants.ts';
 import { createModal } from '../../../../bot/views/create-modal.ts';
@@ -15,8 +16,8 @@ import { linkPrompt } from '../../../../bot/views/link-prompt.ts';
 import { noticeMessage } from '../../../../bot/views/notices.ts';
 import { progressMessage } from '../../../../bot/views/progress-message.ts';
 import { type JobNotice, parseConfig, type StoredInstance } from '../../../../provisioner/api.ts';
-import { newInstanceRow } from '../../../../provisioner/store/instances-repo.ts';
 import { validateMessageBlocks, validateView } from '../../../fakes/slack/block-kit-limits.ts';
+import { instanceRow, RUNNING } from '../../../support/instances.ts';
 
 const config = (() => {
   const c = parseConfig({});
@@ -26,25 +27,7 @@ const config = (() => {
 const now = new Date('2030-01-01T12:00:00.000Z');
 
 const instance = (n: number, patch: Partial<StoredInstance> = {}): StoredInstance =>
-  newInstanceRow({
-    id: `m${n}-abcde`,
-    name: `m${n}`,
-    ownerId: 'UADA',
-    ownerEmail: 'ada@example.com',
-    image: 'ubuntu-22.04',
-    cpu: 2,
-    memoryGiB: 8,
-    diskGiB: 50,
-    loginUser: 'ubuntu',
-    phase: 'running',
-    node: 'dev-1',
-    sshHost: '10.0.0.1',
-    sshPort: 30022,
-    createdAt: '2030-01-01T00:00:00.000Z',
-    readyAt: '2030-01-01T00:01:00.000Z',
-    leaseEndsAt: '2030-01-03T15:00:00.000Z',
-    ...patch,
-  });
+  instanceRow({ name: `m${n}`, ...RUNNING, readyAt: '2030-01-01T00:01:00.000Z', ...patch });
 
 const usage = {
   quota: { instances: 3, cpu: 16, memoryGiB: 64, diskGiB: 500 },

@@ -1,5 +1,6 @@
 // Shared set-up of the jobs unit tests: a real SQLite file, a Provisioner that is never started (no
 // cluster), a recording Notifier (the front-end boundary) and an activity source the test controls.
+
 import { ManualClock } from '../../../../provisioner/clock.ts';
 import type { TiSpaceConfig } from '../../../../provisioner/config/schema.ts';
 import type {
@@ -9,13 +10,14 @@ import type {
 } from '../../../../provisioner/jobs/activity-signals.ts';
 import type { Jobs } from '../../../../provisioner/jobs/scheduler.ts';
 import type { JobNotice, Notifier } from '../../../../provisioner/notifier.ts';
-import { createJobs, Provisioner } from '../../../../provisioner/provisioner.ts';
-import { newInstanceRow, type StoredInstance } from '../../../../provisioner/store/instances-repo.ts';
+import { createJobs, type Provisioner } from '../../../../provisioner/provisioner.ts';
+import type { StoredInstance } from '../../../../provisioner/store/instances-repo.ts';
 import type { Store } from '../../../../provisioner/store/store.ts';
 import { testConfig } from '../../../support/config.ts';
 import { D } from '../../../support/durations.ts';
-import { nowhereKubeConfig } from '../../../support/kube-config.ts';
+import { instanceRow, RUNNING } from '../../../support/instances.ts';
 import { silentLog as log } from '../../../support/log.ts';
+import { offlineProvisioner } from '../../../support/offline-provisioner.ts';
 import { tempDbPath } from '../../../support/temp.ts';
 
 /** Records every notice; can be told to fail the next deliveries. */
@@ -74,20 +76,14 @@ export function insertInstance(
 ): StoredInstance {
   const now = clock.now().toISOString();
   const name = over.name ?? 'web1';
-  const row = newInstanceRow({
+  const row = instanceRow({
     id: `${name}-bcdfg`,
     name,
     ownerId: 'U1',
     ownerEmail: 'dev@corp.com',
-    image: 'ubuntu-22.04',
     cpu: 4,
     memoryGiB: 16,
-    diskGiB: 50,
-    loginUser: 'ubuntu',
-    phase: 'running',
-    node: 'dev-1',
-    sshHost: '10.0.0.1',
-    sshPort: 30022,
+    ...RUNNING,
     createdAt: now,
     readyAt: now,
     leaseEndsAt: new Date(clock.now().getTime() + 7 * D).toISOString(),
@@ -120,14 +116,7 @@ export function jobsWorld(options: { config?: Record<string, unknown>; start?: s
   const activity = new FakeActivity();
   const opened: Provisioner[] = [];
   const make = (identity: string) => {
-    const provisioner = new Provisioner({
-      config,
-      kubeConfig: nowhereKubeConfig(),
-      store: path,
-      log,
-      clock,
-      notifier,
-    });
+    const provisioner = offlineProvisioner({ config, store: path, clock, notifier });
     opened.push(provisioner);
     const jobs = createJobs(provisioner, { log, clock, activity, identity });
     return { provisioner, jobs };
