@@ -7,7 +7,11 @@ import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGoogleLink, type GoogleLink } from '../../../../bot/identity/google-link.ts';
+import {
+  createGoogleLink,
+  type GoogleLink,
+  type GoogleLinkOptions,
+} from '../../../../bot/identity/google-link.ts';
 import type { ManualClock, Provisioner } from '../../../../provisioner/api.ts';
 import {
   type FakeGoogle,
@@ -97,6 +101,20 @@ afterAll(async () => {
   await slack?.close();
   await google?.close();
   closeProvisioner?.();
+});
+
+/** The link's options against the fakes, with the app's Slack client; the redirect URI is registered at the fake. */
+const linkOptions = (over: Partial<GoogleLinkOptions> = {}): GoogleLinkOptions => ({
+  provisioner: provisioner.api,
+  slack: app.client,
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  allowedDomains: ['corp.com'],
+  publicUrl: origin,
+  secret: SECRET,
+  clock,
+  log: silentLog,
+  ...over,
 });
 
 beforeEach(() => {
@@ -329,17 +347,9 @@ describe('refused, with nothing stored', () => {
     const [payload, mac] = state.split('.') as [string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const altered = `${Buffer.from(JSON.stringify({ ...claims, u: 'UBOB' })).toString('base64url')}.${mac}`;
-    const otherSecret = createGoogleLink({
-      provisioner: provisioner.api,
-      slack: app.client,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      allowedDomains: ['corp.com'],
-      publicUrl: origin,
-      secret: 'another-secret-another-secret-another-secret',
-      clock,
-      log: silentLog,
-    }).startUrl(BOB_SLACK);
+    const otherSecret = createGoogleLink(
+      linkOptions({ secret: 'another-secret-another-secret-another-secret' }),
+    ).startUrl(BOB_SLACK);
     for (const url of [
       `${origin}/auth/google/start?state=${encodeURIComponent(altered)}`,
       otherSecret,
@@ -442,18 +452,9 @@ describe('edges', () => {
   it('Google unreachable: a 500 page, nothing stored, and no secret or code in the page or the logs', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-    const broken = createGoogleLink({
-      provisioner: provisioner.api,
-      slack: app.client,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      allowedDomains: ['corp.com'],
-      publicUrl: origin, // the redirect URI registered at the fake
-      secret: SECRET,
-      endpoints: { authUrl: google.urls.authUrl, tokenUrl: 'http://127.0.0.1:9/token' },
-      clock,
-      log,
-    });
+    const broken = createGoogleLink(
+      linkOptions({ endpoints: { authUrl: google.urls.authUrl, tokenUrl: 'http://127.0.0.1:9/token' }, log }),
+    );
     const server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       broken.routes.find((r) => r.path === path)!.handler(req as never, res);
@@ -484,17 +485,7 @@ describe('edges', () => {
   });
 
   it('refuses to start without the configuration it needs', () => {
-    const good = {
-      provisioner: provisioner.api,
-      slack: app.client,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      allowedDomains: ['corp.com'],
-      publicUrl: origin,
-      secret: SECRET,
-      clock,
-      log: silentLog,
-    };
+    const good = linkOptions();
     expect(createGoogleLink(good).redirectUri).toBe(`${origin}/auth/google/callback`);
     expect(() => createGoogleLink({ ...good, allowedDomains: [] })).toThrow(/GOOGLE_ALLOWED_DOMAINS/);
     expect(() => createGoogleLink({ ...good, allowedDomains: ['corp.com', 'not a domain'] })).toThrow(
