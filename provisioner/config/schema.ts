@@ -83,6 +83,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       nodeSelector: z.record(z.string(), z.string()).default({ 'tispace.io/pool': 'dev' }),
       tolerations: z.array(toleration).default([]),
+      /**
+       * What other Pods (DaemonSets: CNI, CSI, monitoring) request on each dev-pool node. TiSpace reads
+       * only its own namespace's Pods, so capacity subtracts this instead of counting theirs.
+       */
+      reservedPerNode: z
+        .strictObject({ cpu: z.number().nonnegative(), memoryGiB: z.number().nonnegative() })
+        .default({ cpu: 0, memoryGiB: 0 }),
     })
     .prefault({}),
   images: z
