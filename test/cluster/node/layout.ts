@@ -26,6 +26,8 @@ export const realNodePool = {
   tolerations: [
     { key: realNodeTaint.key, operator: 'Equal', value: realNodeTaint.value, effect: 'NoSchedule' },
   ],
+  // Nothing but instances runs on the (tainted) real node: nothing to reserve for other Pods.
+  reservedPerNode: { cpu: 0, memoryGiB: 0 },
 };
 
 /**
