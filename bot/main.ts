@@ -52,7 +52,14 @@ export async function main(mode: { dev?: boolean } = {}): Promise<void> {
     ]);
   }
   mkdirSync(dirname(env.TISPACE_DB_PATH), { recursive: true });
-  const provisioner = new Provisioner({ config: config.value, kubeConfig, store: env.TISPACE_DB_PATH, log });
+  const provisioner = new Provisioner({
+    config: config.value,
+    kubeConfig,
+    store: env.TISPACE_DB_PATH,
+    log,
+    // The RuntimeClass turned out not to be Kata once the API server answered (after an outage).
+    onRefused: (message) => refuse([message]),
+  });
 
   // parseEnv has made sure Google sign-in is fully configured (optional only in dev mode).
   const google = googleSettings(env);
@@ -99,7 +106,8 @@ export async function main(mode: { dev?: boolean } = {}): Promise<void> {
       })
     : undefined;
   provisioner.setNotifier(bot ? fanOutNotifier(bot.notifier, web.live) : web.live);
-  await provisioner.start();
+  const started = await provisioner.start();
+  if (!started.ok) refuse([started.error.message]);
   jobs.start();
   let port: number;
   let stopServer: () => Promise<void>;

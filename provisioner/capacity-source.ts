@@ -14,8 +14,16 @@ export class CapacitySource {
     private readonly kc: KubeConfig,
   ) {}
 
+  /**
+   * The caches hold only TiSpace's namespace's Pods (RBAC grants no others): the rest of what runs on a
+   * dev-pool node is devPool.reservedPerNode.
+   */
   free(): NodeFree[] {
-    return freePerNode(this.world.nodes.list(), this.world.pods.list(), this.config.devPool.nodeSelector);
+    const { nodeSelector, reservedPerNode } = this.config.devPool;
+    return freePerNode(this.world.nodes.list(), this.world.pods.list(), nodeSelector, {
+      cpuMilli: Math.round(reservedPerNode.cpu * 1000),
+      memoryBytes: Math.round(reservedPerNode.memoryGiB * GiB),
+    });
   }
 
   /** Instances whose Pod is bound to a node (their requests are counted through the Pod). */

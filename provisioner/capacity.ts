@@ -45,11 +45,15 @@ const matchesSelector = (labels: Record<string, string> | undefined, selector: R
 const isReady = (node: V1Node) =>
   node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
-/** Free resources per schedulable dev-pool node = allocatable − requests of the Pods bound there. */
+/**
+ * Free resources per schedulable dev-pool node = allocatable − requests of the given Pods bound there −
+ * `reserved` (what Pods TiSpace cannot see, DaemonSets, request on every node).
+ */
 export function freePerNode(
   nodes: readonly V1Node[],
   pods: readonly V1Pod[],
   nodeSelector: Record<string, string>,
+  reserved: Resources = { cpuMilli: 0, memoryBytes: 0 },
 ): NodeFree[] {
   const used = new Map<string, Resources>();
   for (const pod of pods) {
@@ -67,8 +71,8 @@ export function freePerNode(
       return {
         node: n.metadata!.name!,
         allocatable,
-        cpuMilli: allocatable.cpuMilli - u.cpuMilli,
-        memoryBytes: allocatable.memoryBytes - u.memoryBytes,
+        cpuMilli: allocatable.cpuMilli - u.cpuMilli - reserved.cpuMilli,
+        memoryBytes: allocatable.memoryBytes - u.memoryBytes - reserved.memoryBytes,
       };
     })
     .sort((a, b) => a.node.localeCompare(b.node));

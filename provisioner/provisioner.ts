@@ -4,10 +4,12 @@ import { type AdoptReport, adopt } from './adopt.ts';
 import { CapacitySource } from './capacity-source.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { TiSpaceConfig } from './config/schema.ts';
+import { fail, ok, type Result } from './errors.ts';
 import { MetricsActivitySource } from './jobs/activity.ts';
 import { Jobs, type JobsOptions } from './jobs/scheduler.ts';
 import { type KubeActions, kubeActions } from './kube/actions.ts';
 import { type KeepAliveKubeConfig, keepAliveKubeConfig } from './kube/keep-alive-kube-config.ts';
+import { checkRuntimeClass } from './kube/runtime-class-guard.ts';
 import { World } from './kube/world.ts';
 import { type Notifier, silentNotifier } from './notifier.ts';
 import { Reconciler, type ReconcilerOptions } from './reconciler/reconciler.ts';
@@ -32,6 +34,11 @@ export interface ProvisionerOptions {
   kube?: KubeActions;
   /** Idle and absolute expiry of web sessions (defaults: 8 h idle, 7 days). */
   sessionPolicy?: SessionPolicy;
+  /**
+   * Called when the RuntimeClass check, asked again after an API outage at start-up, finds the class is
+   * not Kata (start() had already resolved; nothing was created). The process should stop.
+   */
+  onRefused?: (message: string) => void;
 }
 
 /** Everything the provisioner runs: store, caches, reconciler and the API front ends call. */
@@ -54,6 +61,10 @@ export class Provisioner {
   readonly kubeConfig: KeepAliveKubeConfig;
   #notifier: Notifier;
   readonly #options: ProvisionerOptions;
+  /** The configured RuntimeClass was read and is Kata: the reconciler runs. */
+  #kata = false;
+  #stopped = false;
+  #recheck: NodeJS.Timeout | undefined;
 
   constructor(options: ProvisionerOptions) {
     this.#options = options;
@@ -123,19 +134,50 @@ export class Provisioner {
     return this.#notifier;
   }
 
-  /** Lists and watches, then reconciles. Resolves once every cache has listed (or failed to, and retries). */
-  async start(): Promise<void> {
+  /**
+   * Checks that the configured RuntimeClass runs Pods in a Kata VM, lists and watches, then reconciles.
+   * A class that is missing or not Kata is refused and nothing starts. While the API server cannot say
+   * (an outage), the caches start but the reconciler waits, asking again with backoff. Resolves once
+   * every cache has listed (or failed to, and retries).
+   */
+  async start(): Promise<Result<void>> {
+    const verdict = await checkRuntimeClass(this.kubeConfig, this.config);
+    if (verdict.kind === 'refused') return fail('InvalidInput', verdict.message);
     await this.world.start();
+    if (verdict.kind === 'kata') this.#startReconciling();
+    else this.#checkAgain(1, verdict.message);
+    return ok(undefined);
+  }
+
+  #startReconciling(): void {
+    this.#kata = true;
     this.reconciler.start();
   }
 
+  #checkAgain(attempt: number, why: string): void {
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 10));
+    this.#options.log.warn({ why, retryInMs: delay }, 'RuntimeClass not checked yet; not reconciling');
+    this.#recheck = setTimeout(async () => {
+      const verdict = await checkRuntimeClass(this.kubeConfig, this.config);
+      if (this.#stopped) return;
+      if (verdict.kind === 'kata') this.#startReconciling();
+      else if (verdict.kind === 'unknown') this.#checkAgain(attempt + 1, verdict.message);
+      else {
+        this.#options.log.error({ why: verdict.message }, 'RuntimeClass is not Kata; not reconciling');
+        this.#options.onRefused?.(verdict.message);
+      }
+    }, delay);
+  }
+
   async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#recheck);
     await this.reconciler.stop();
     await this.world.stop();
     this.kubeConfig.closeIdle();
   }
 
-  /** Ready when the store answers and every watch has synced. */
+  /** Ready when the store answers, every watch has synced and the RuntimeClass was found to be Kata. */
   ready(): { ok: boolean; store: boolean; kubernetes: boolean } {
     let store = false;
     try {
@@ -143,7 +185,7 @@ export class Provisioner {
     } catch {
       store = false;
     }
-    const kubernetes = this.world.synced;
+    const kubernetes = this.world.synced && this.#kata;
     return { ok: store && kubernetes, store, kubernetes };
   }
 

@@ -6,8 +6,10 @@ package tispacecheck_test
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 
+	"github.com/cri-o/cri-o/internal/rootfsvolume"
 	"github.com/cri-o/cri-o/pkg/config"
 )
 
@@ -29,6 +31,11 @@ func TestDropInConfiguresKataHandler(t *testing.T) {
 	h, ok := cfg.Runtimes["kata"]
 	if !ok {
 		t.Fatalf("%s defines no [crio.runtime.runtimes.kata]", path)
+	}
+
+	// The patch honours TiSpace's rootfs annotation only under these handlers.
+	if !slices.Contains(rootfsvolume.KataHandlers, "kata") {
+		t.Errorf("rootfsvolume.KataHandlers %v lacks the drop-in's handler kata", rootfsvolume.KataHandlers)
 	}
 
 	if h.RuntimeType != config.RuntimeTypeVM {

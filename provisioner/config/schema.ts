@@ -50,11 +50,32 @@ const toleration = z.strictObject({
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
 });
 
+/**
+ * Runtime handlers that run a Pod in a Kata Containers VM: TiSpace's own (kata, crio/crio.conf.d/) and the
+ * kata-<shim> handlers kata-deploy writes for cri-o. Instance Pods are privileged, so their RuntimeClass
+ * must name one of these (checked at start-up); the cri-o patch lists the same names.
+ */
+export const KATA_HANDLERS = [
+  'kata',
+  'kata-qemu',
+  'kata-clh',
+  'kata-fc',
+  'kata-dragonball',
+  'kata-stratovirt',
+  'kata-qemu-runtime-rs',
+  'kata-remote',
+] as const;
+
 const cron = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields');
 
 export const configSchema = z.strictObject({
   namespace: dns1123.default('tispace'),
   runtimeClassName: dns1123.default('kata'),
+  /** The configured RuntimeClass's handler must be one of these, or TiSpace refuses to start. */
+  kataHandlers: z
+    .array(dns1123)
+    .min(1)
+    .default([...KATA_HANDLERS]),
   sshServiceType: z.enum(['NodePort', 'LoadBalancer']).default('NodePort'),
   /** VolumeSnapshotClass of the snapshots taken before a disk is deleted. */
   snapshotClass: dns1123.default('csi-rbdplugin-snapclass'),
@@ -62,6 +83,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       nodeSelector: z.record(z.string(), z.string()).default({ 'tispace.io/pool': 'dev' }),
       tolerations: z.array(toleration).default([]),
+      /**
+       * What other Pods (DaemonSets: CNI, CSI, monitoring) request on each dev-pool node. TiSpace reads
+       * only its own namespace's Pods, so capacity subtracts this instead of counting theirs.
+       */
+      reservedPerNode: z
+        .strictObject({ cpu: z.number().nonnegative(), memoryGiB: z.number().nonnegative() })
+        .default({ cpu: 0, memoryGiB: 0 }),
     })
     .prefault({}),
   images: z

@@ -9,6 +9,11 @@ const statusOf = (error: unknown): number | undefined => {
 
 export const isNotFound = (error: unknown) => statusOf(error) === 404;
 export const isConflict = (error: unknown) => statusOf(error) === 409;
+/** No answer, throttled or a server error: worth retrying (as opposed to a refusal). */
+export const isTransient = (error: unknown) => {
+  const s = statusOf(error);
+  return s === undefined || s === 429 || s >= 500;
+};
 
 /** The Status body of an API error (client-node gives it parsed or as JSON text), if it has one. */
 function statusBody(error: unknown): { reason?: string; message?: string } | undefined {

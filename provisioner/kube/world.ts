@@ -65,8 +65,11 @@ export class World {
       this.#all.push({ kind, informer: informer as unknown as Cache<KubernetesObject> });
       return informer;
     };
-    // Pods: cluster-wide, because capacity counts every Pod on the dev-pool nodes; other Pods keep little.
-    this.pods = make('Pod', '/api/v1/pods', stripPod, (page) => core.listPodForAllNamespaces(page));
+    // Pods: TiSpace's namespace only (its Role; the ClusterRole grants no Pods, see manifests/base/rbac.yaml).
+    // Capacity counts these on the dev-pool nodes and devPool.reservedPerNode for everything else there.
+    this.pods = make('Pod', `/api/v1/namespaces/${ns}/pods`, stripPod, (page) =>
+      core.listNamespacedPod({ namespace: ns, ...page }),
+    );
     this.nodes = make('Node', '/api/v1/nodes', stripNode, (page) => core.listNode(page));
     this.pvcs = make(
       'PersistentVolumeClaim',

@@ -6,6 +6,8 @@ import {
   CoreV1Api,
   type KubeConfig,
   type KubernetesObject,
+  PatchStrategy,
+  setHeaderOptions,
   type V1Node,
   type V1Taint,
 } from '@kubernetes/client-node';
@@ -30,6 +32,18 @@ export interface KwokNodeShape {
   taints?: V1Taint[];
 }
 
+/**
+ * The label the patched-cri-o install puts on a node (docs/deploying.md, step 3); kata/runtimeclass.yaml
+ * schedules instances only onto nodes carrying it and the kata-deploy label.
+ */
+export const patchedCrioLabel = { key: 'tispace.io/crio-rootfs-volume', value: 'true' } as const;
+
+/** Labels of a node where Kata and TiSpace's patched cri-o are installed. */
+export const kataNodeLabels = {
+  'katacontainers.io/kata-runtime': 'true',
+  [patchedCrioLabel.key]: patchedCrioLabel.value,
+} as const;
+
 /** A node KWOK manages, labelled Kata-capable; by default a dev-pool node of 32 CPU / 128 GiB. */
 export function kwokNode(name: string, shape: KwokNodeShape = {}): V1Node {
   const resources = shape.resources ?? {
@@ -45,7 +59,7 @@ export function kwokNode(name: string, shape: KwokNodeShape = {}): V1Node {
       name,
       labels: {
         ...(shape.labels ?? { 'tispace.io/pool': 'dev' }),
-        'katacontainers.io/kata-runtime': 'true',
+        ...kataNodeLabels,
         type: 'kwok',
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
@@ -71,7 +85,8 @@ export function platformObjects(): KubernetesObject[] {
       metadata: { name: 'kata' },
       handler: 'kata',
       overhead: { podFixed: { cpu: '250m', memory: '320Mi' } },
-      scheduling: { nodeSelector: { 'katacontainers.io/kata-runtime': 'true' } },
+      // As kata/runtimeclass.yaml's (test/unit/kata-node-label.test.ts compares them).
+      scheduling: { nodeSelector: { ...kataNodeLabels } },
     } as KubernetesObject,
     {
       apiVersion: 'storage.k8s.io/v1',
@@ -182,6 +197,16 @@ export async function releaseNodeLeases(kc: KubeConfig): Promise<void> {
   }
 }
 
+/** Sets `labels` on an existing node (a JSON merge patch: other labels stay). */
+export async function labelNode(kc: KubeConfig, name: string, labels: Record<string, string>): Promise<void> {
+  await kc
+    .makeApiClient(CoreV1Api)
+    .patchNode(
+      { name, body: { metadata: { labels } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+}
+
 /**
  * Idempotently installs what the tests expect: the shared CRDs (waiting until Established), the Kata
  * RuntimeClass, the Rook StorageClass and VolumeSnapshotClass, and the KWOK dev nodes (waiting until
@@ -201,6 +226,8 @@ export async function seedCluster(kc: KubeConfig, log: (line: string) => void): 
   for (const name of devNodeNames) {
     try {
       await core.readNode({ name });
+      // A node created by an older checkout may lack a label the RuntimeClass now requires.
+      await labelNode(kc, name, kwokNode(name).metadata?.labels ?? {});
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
       await core.createNode({ body: kwokNode(name) });

@@ -43,7 +43,14 @@ describe('cri-o patch (crio/test-patch.sh)', () => {
     const patchTests = testNames(path.join(repoRoot, 'crio', 'patches', '0001-rootfs-from-volume.patch'));
     const checkTests = testNames(path.join(repoRoot, 'crio', 'check', 'dropin_test.go'));
     expect(patchTests).toEqual(
-      expect.arrayContaining(['TestApplyMovesMarkerMountToRoot', 'TestApplyRefusesMissingMount']),
+      expect.arrayContaining([
+        'TestApplyMovesMarkerMountToRoot',
+        'TestApplyRefusesMissingMount',
+        // The rootfs annotation is honoured only under Kata handlers (issue 14, item 9c).
+        'TestApplyUnderEveryKataHandler',
+        'TestApplyRefusesAnnotationOutsideKata',
+        'TestApplyWithoutAnnotationIgnoresHandler',
+      ]),
     );
     expect(checkTests).toContain('TestDropInConfiguresKataHandler');
     for (const name of [...patchTests, ...checkTests]) {

@@ -1,6 +1,7 @@
 // The manifests' own RBAC is enough for the provisioner, and no more: the whole create/stop/start/delete
 // flow runs as the ServiceAccount bound by manifests/base/rbac.yaml (not as admin), and that token is
-// refused outside TiSpace's namespace.
+// refused outside TiSpace's namespace — it cannot even list other namespaces' Pods, yet capacity counts
+// what runs on the dev-pool nodes (issue 14, item 12).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { Provisioner } from '../../provisioner/api.ts';
 import { namespaceConfig } from '../support/config.ts';
-import { kubeConfig, repoRoot, serviceAccountKubeConfig, useNamespace } from './support/cluster.ts';
+import { kubeConfig, repoRoot, serviceAccountKubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import {
   labelledObjects,
   linkUser,
@@ -63,7 +64,13 @@ beforeAll(async () => {
   }
   await publishGoldenImage(ns.name);
   saKc = await serviceAccountKubeConfig(ns.name, 'tispace');
-  p = await startProvisioner({ config: namespaceConfig(ns.name), kubeConfig: saKc });
+  p = await startProvisioner({
+    config: namespaceConfig(ns.name, {
+      admins: ['root@corp.com'],
+      devPool: { reservedPerNode: { cpu: 1, memoryGiB: 2 } },
+    }),
+    kubeConfig: saKc,
+  });
 });
 
 afterAll(async () => {
@@ -114,5 +121,46 @@ describe('least-privilege RBAC from manifests/', () => {
     ).toBe(403);
     // And within its namespace it has only what the Role grants: no deletecollection of Pods.
     expect(await status(core.deleteCollectionNamespacedPod({ namespace: ns.name }))).toBe(403);
+  });
+
+  it('cannot list Pods cluster-wide or in another namespace, yet counts capacity from its namespace and the reserve', async () => {
+    const core = saKc.makeApiClient(CoreV1Api);
+    expect(await status(core.listPodForAllNamespaces())).toBe(403);
+    expect(await status(core.listNamespacedPod({ namespace: 'kube-system' }))).toBe(403);
+    expect(await status(core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=dev-1' }))).toBe(403);
+
+    // A Pod in TiSpace's namespace bound to dev-1 (as an instance or TiSpace itself would be).
+    await kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespacedPod({
+        namespace: ns.name,
+        body: {
+          metadata: { name: 'occupant' },
+          spec: {
+            nodeName: 'dev-1',
+            tolerations: [{ operator: 'Exists' }],
+            containers: [
+              {
+                name: 'c',
+                image: 'x',
+                resources: { requests: { cpu: '3', memory: '4Gi' }, limits: { cpu: '3', memory: '4Gi' } },
+              },
+            ],
+          },
+        },
+      });
+    const admin = linkUser(p, 'UROOT', 'root@corp.com');
+    const dev1 = () => {
+      const r = p.api.capacity(admin);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value.find((n) => n.node === 'dev-1');
+    };
+    // dev-1: 32 CPUs / 128 GiB allocatable, minus the occupant, minus devPool.reservedPerNode (1 CPU, 2 GiB).
+    const counted = await waitFor(async () => (dev1()?.cpuMilli === 28_000 ? dev1() : undefined), {
+      timeoutMs: 30_000,
+      what: 'the occupant counted on dev-1',
+    });
+    expect(counted).toMatchObject({ cpuMilli: 28_000, memoryBytes: 122 * 1024 ** 3 });
+    expect(p.reconciler.stats.errors).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { repoRoot, stateDir } from '../paths.ts';
+import { kataNodeLabels } from '../seed.ts';
 
 /** The real worker node's name; its client certificate is `system:node:<name>` (see ../pki.ts). */
 export const nodeName = 'tispace-node';
@@ -9,12 +10,24 @@ export const nodeName = 'tispace-node';
 export const realNodeLabel = { key: 'tispace.io/pool', value: 'real' } as const;
 export const realNodeTaint = { key: 'tispace.io/real-node', value: 'true', effect: 'NoSchedule' } as const;
 
+/**
+ * Every label of the real node (kubelet --node-labels, and set again on a Node object registered by an
+ * older checkout): the pool, and what Kata and the patched-cri-o install put on a production node.
+ */
+export const realNodeLabels: Record<string, string> = {
+  [realNodeLabel.key]: realNodeLabel.value,
+  ...kataNodeLabels,
+  type: 'real',
+};
+
 /** Instance Pods of the tests that target the real node carry these (provisioner config `devPool`). */
 export const realNodePool = {
   nodeSelector: { [realNodeLabel.key]: realNodeLabel.value },
   tolerations: [
     { key: realNodeTaint.key, operator: 'Equal', value: realNodeTaint.value, effect: 'NoSchedule' },
   ],
+  // Nothing but instances runs on the (tainted) real node: nothing to reserve for other Pods.
+  reservedPerNode: { cpu: 0, memoryGiB: 0 },
 };
 
 /**

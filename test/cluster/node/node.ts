@@ -24,7 +24,7 @@ import {
   type NodePorts,
   signaturePolicy,
 } from './config.ts';
-import { bridgeName, cgroupRoot, nodeName, nodePaths, podSubnet, realNodeLabel } from './layout.ts';
+import { bridgeName, cgroupRoot, nodeName, nodePaths, podSubnet, realNodeLabels } from './layout.ts';
 
 const run = promisify(execFile);
 
@@ -178,7 +178,9 @@ export async function prepareNode(pki: Pki, apiserverUrl: string, crioBin: strin
         // The kubelet refuses a loopback node IP: the node's address is its own bridge's (made here), so
         // the API server, NodePorts and SSH reach it without leaving this host.
         `--node-ip=${gateway}`,
-        `--node-labels=${realNodeLabel.key}=${realNodeLabel.value},katacontainers.io/kata-runtime=true,type=real`,
+        `--node-labels=${Object.entries(realNodeLabels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}`,
         '--v=1',
       ],
       match: nodePaths.kubeletConfig,

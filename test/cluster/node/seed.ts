@@ -1,6 +1,7 @@
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { serverSideApply } from '../raw-apply.ts';
-import { fieldManager } from '../seed.ts';
+import { fieldManager, labelNode } from '../seed.ts';
+import { nodeName, realNodeLabels } from './layout.ts';
 import { localDriver, localSnapshotClass, localStorageClass } from './local-volumes.ts';
 
 /** The real node's StorageClass and VolumeSnapshotClass (btrfs volumes, see local-volumes.ts). */
@@ -27,6 +28,8 @@ export function realNodeStorageObjects(): KubernetesObject[] {
 }
 
 export async function seedRealNode(kc: KubeConfig, log: (line: string) => void): Promise<void> {
+  // The kubelet sets --node-labels only when it registers a new Node: an older Node object gets them here.
+  await labelNode(kc, nodeName, realNodeLabels);
   for (const obj of realNodeStorageObjects()) await serverSideApply(kc, obj, fieldManager);
   log(`[cluster] StorageClass ${localStorageClass}, VolumeSnapshotClass ${localSnapshotClass}`);
 }

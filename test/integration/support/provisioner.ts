@@ -64,7 +64,8 @@ export async function startProvisioner(options: TestProvisionerOptions): Promise
     log: silentLog,
     ...options,
   });
-  await p.start();
+  const started = await p.start();
+  if (!started.ok) throw new Error(started.error.message);
   await waitFor(async () => (p.world.synced ? true : undefined), {
     timeoutMs: 30_000,
     what: 'informers synced',

@@ -52,6 +52,20 @@ describe('capacity', () => {
     expect(free[0]).toMatchObject({ cpuMilli: 24_000, memoryBytes: 96 * GiB });
   });
 
+  it('subtracts the per-node reserve for the Pods TiSpace cannot see (DaemonSets) from every node', () => {
+    const reserved = { cpuMilli: 1500, memoryBytes: 2 * GiB };
+    const free = freePerNode(
+      [node('dev-1', '32', '128Gi'), node('dev-2', '16', '64Gi')],
+      [pod('dev-1', '8', '32Gi')],
+      selector,
+      reserved,
+    );
+    expect(free.map(({ node, cpuMilli, memoryBytes }) => ({ node, cpuMilli, memoryBytes }))).toEqual([
+      { node: 'dev-1', cpuMilli: 22_500, memoryBytes: 94 * GiB },
+      { node: 'dev-2', cpuMilli: 14_500, memoryBytes: 62 * GiB },
+    ]);
+  });
+
   it('refuses a request that fits in sum but on no single node, naming the largest slot', () => {
     const free = freePerNode([node('a', '8', '32Gi'), node('b', '8', '32Gi')], [], selector);
     const r = place(free, [], { cpuMilli: 12_000, memoryBytes: 16 * GiB });

@@ -1,0 +1,68 @@
+// Every overlay ships the ValidatingAdmissionPolicy that keeps privileged Pods in TiSpace's namespace
+// inside Kata (issue 14, item 9b), and it names the same RuntimeClass and namespace as that overlay's
+// TISPACE_CONFIG: a class or namespace changed in config.yaml but not in the policy would leave the
+// instances unguarded (or refused). test/integration/admission-policy.test.ts proves the policy itself on
+// the real API server.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type {
+  V1ConfigMap,
+  V1ValidatingAdmissionPolicy,
+  V1ValidatingAdmissionPolicyBinding,
+} from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { parseConfig } from '../../../provisioner/config/load.ts';
+import { kustomizeBuild } from '../../tools/kustomize/kustomize.ts';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const overlaysDir = path.join(root, 'manifests', 'overlays');
+const overlays = readdirSync(overlaysDir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+const rendered = new Map<string, { kind?: string; metadata?: { name?: string } }[]>();
+
+beforeAll(async () => {
+  for (const overlay of overlays) {
+    const text = await kustomizeBuild(path.join(overlaysDir, overlay));
+    rendered.set(
+      overlay,
+      parseAllDocuments(text).map((d) => d.toJS()),
+    );
+  }
+}, 20 * 60_000); // the first run builds kustomize from the Go module proxy
+
+describe.each(overlays)('overlay %s', (overlay) => {
+  const objects = () => rendered.get(overlay) ?? [];
+  const one = <T>(kind: string): T => {
+    const found = objects().filter((o) => o.kind === kind);
+    expect(found, kind).toHaveLength(1);
+    return found[0] as T;
+  };
+
+  it('denies privileged Pods outside the configured Kata RuntimeClass in the configured namespace', () => {
+    const configMap = objects().find(
+      (o) => o.kind === 'ConfigMap' && o.metadata?.name?.startsWith('tispace-config'),
+    ) as V1ConfigMap;
+    const config = parseConfig(parse(configMap.data?.['config.yaml'] ?? ''));
+    if (!config.ok) throw new Error(config.error.message);
+
+    const policy = one<V1ValidatingAdmissionPolicy>('ValidatingAdmissionPolicy');
+    const binding = one<V1ValidatingAdmissionPolicyBinding>('ValidatingAdmissionPolicyBinding');
+    expect(policy.spec?.failurePolicy).toBe('Fail');
+    expect(policy.spec?.matchConstraints?.resourceRules).toEqual([
+      expect.objectContaining({
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['pods', 'pods/ephemeralcontainers'],
+      }),
+    ]);
+    const kataClass = policy.spec?.variables?.find((v) => v.name === 'kataClass')?.expression;
+    expect(kataClass).toBe(`'${config.value.runtimeClassName}'`);
+
+    expect(binding.spec?.policyName).toBe(policy.metadata?.name);
+    expect(binding.spec?.validationActions).toEqual(['Deny']);
+    expect(binding.spec?.matchResources?.namespaceSelector?.matchLabels).toEqual({
+      'kubernetes.io/metadata.name': config.value.namespace,
+    });
+  });
+});
