@@ -260,19 +260,17 @@ export class WebAccess {
     if (!this.d.api.whoami({ userId: actorId }).isAdmin)
       return fail('Forbidden', 'only admins can read the audit log');
     const limit = Math.min(Math.max(q.limit ?? 200, 1), 1000);
-    return ok(
-      this.d.store.audit
-        .all()
-        .filter(
-          (e) =>
-            (!q.actor || e.actor === q.actor) &&
-            (!q.instance || e.instanceId === q.instance) &&
-            (!q.action || e.action === q.action) &&
-            (!q.since || e.at >= q.since) &&
-            (!q.until || e.at <= q.until),
-        )
-        .reverse()
-        .slice(0, limit),
-    );
+    return ok(this.d.store.audit.search(q, limit));
+  }
+
+  /** Admin: one page of everyone's live machines matching the filters, and how many match. */
+  machines(
+    adminId: string,
+    f: { owner?: string; phase?: string; node?: string },
+    page: { limit: number; offset: number },
+  ): Result<{ items: StoredInstance[]; matching: number; live: number }> {
+    if (!this.d.api.whoami({ userId: adminId }).isAdmin)
+      return fail('Forbidden', 'only admins can list everyone’s machines');
+    return ok(this.d.store.instances.search(f, page));
   }
 }
