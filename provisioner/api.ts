@@ -31,6 +31,7 @@ export {
 } from './jobs/index.ts';
 export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifier.ts';
 export { fanOutNotifier, silentNotifier } from './notifier.ts';
+export type { InstanceEvent } from './instance-events.ts';
 export { Provisioner, type ProvisionerOptions } from './provisioner.ts';
 export type { Actor, InstanceRef, Limits, ProvisionerService, UsageReport, Whoami } from './service.ts';
 export type { ApiToken } from './store/api-tokens-repo.ts';

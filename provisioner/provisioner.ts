@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type AdoptReport, adopt } from './adopt.ts';
 import { CapacitySource } from './capacity-source.ts';
+import { InstanceEvents } from './instance-events.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { TiSpaceConfig } from './config/schema.ts';
 import { type KubeActions, kubeActions } from './kube/actions.ts';
@@ -35,6 +36,8 @@ export class Provisioner {
   readonly api: ProvisionerService;
   /** Web sign-in, sessions and API tokens (the web front end). */
   readonly web: WebAccess;
+  /** Recent Kubernetes Events of a machine's objects (the machine page). */
+  readonly events: InstanceEvents;
   readonly store: Store;
   readonly world: World;
   readonly reconciler: Reconciler;
@@ -100,6 +103,7 @@ export class Provisioner {
       api: this.api,
       ...(options.sessionPolicy ? { policy: options.sessionPolicy } : {}),
     });
+    this.events = new InstanceEvents({ config, kubeConfig, api: this.api });
   }
 
   get config(): TiSpaceConfig {

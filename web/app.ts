@@ -25,7 +25,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { machineRoutes } from './routes/machines.ts';
 
 export interface WebOptions {
-  provisioner: Pick<Provisioner, 'api' | 'web'>;
+  provisioner: Pick<Provisioner, 'api' | 'web' | 'events'>;
   log: Logger;
   /** Where browsers reach TiSpace (PUBLIC_URL). */
   publicUrl: string;

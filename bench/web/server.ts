@@ -99,7 +99,7 @@ serveParent({
             ? (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target)
             : Reflect.get(target, key),
     }) as P['api'];
-    web = createWeb({ provisioner: { api, web: p.web }, log, publicUrl: 'https://tispace.bench.example' });
+    web = createWeb({ provisioner: { api, web: p.web, events: p.events }, log, publicUrl: 'https://tispace.bench.example' });
     const tispace = createServer(timed('tispace', web.handle));
     const bare = createServer(timed('bare', bareHandle));
     servers.push(tispace, bare);

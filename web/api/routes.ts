@@ -21,7 +21,7 @@ import type { Router } from '../http/router.ts';
 import * as S from './schemas.ts';
 
 export interface ApiDeps {
-  provisioner: Pick<Provisioner, 'api' | 'web'>;
+  provisioner: Pick<Provisioner, 'api' | 'web' | 'events'>;
   sessions: SessionCookies;
   clock: Clock;
   log: Logger;
@@ -91,7 +91,7 @@ const machine = (i: StoredInstance): z.output<typeof S.Machine> => ({
 const map = <T, U>(r: Result<T>, f: (v: T) => U): Result<U> => (r.ok ? { ok: true, value: f(r.value) } : r);
 
 export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
-  const { api, web } = d.provisioner;
+  const { api, web, events } = d.provisioner;
   const actor = (c: Caller) => ({ userId: c.userId });
   return [
     {
@@ -141,6 +141,14 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       scope: 'machines:read',
       response: S.Machine,
       handle: ({ caller, params }) => map(api.get(actor(caller), { id: params.id! }), machine),
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/machines/{id}/events',
+      summary: 'Recent Kubernetes Events of the machine’s Pod, disk and snapshot, newest first',
+      scope: 'machines:read',
+      response: S.MachineEvents,
+      handle: ({ caller, params }) => events.recent(actor(caller), { id: params.id! }),
     },
     {
       method: 'POST',

@@ -1,4 +1,10 @@
-import { formatRemaining, type Instance, type StoredInstance, sshCommand } from '../../provisioner/api.ts';
+import {
+  formatRemaining,
+  type Instance,
+  type InstanceEvent,
+  type StoredInstance,
+  sshCommand,
+} from '../../provisioner/api.ts';
 import { type Html, html } from '../http/html.ts';
 import { csrfField, type Viewer } from './layout.ts';
 
@@ -99,6 +105,27 @@ export function confirmPage(o: {
 <a class="button" href="/">Cancel</a></div></div>`;
 }
 
+const OBJECT_LABEL: Record<InstanceEvent['object'], string> = {
+  machine: 'Machine (Pod)',
+  disk: 'Disk (PVC)',
+  snapshot: 'Snapshot',
+};
+
+/** What Kubernetes reported about the machine's objects (why it is Pending, a volume that will not attach…). */
+function eventsTable(o: { events: InstanceEvent[]; unavailable?: string }): Html {
+  return html`<h2>Cluster events</h2>
+${o.unavailable ? html`<p class="muted">${o.unavailable[0]!.toUpperCase()}${o.unavailable.slice(1)}.</p>` : ''}
+${
+  o.events.length
+    ? html`<table class="data" data-testid="events"><thead><tr><th scope="col">Last seen</th><th scope="col">Type</th><th scope="col">Object</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Count</th></tr></thead><tbody>
+${o.events.map((e) => html`<tr${e.type === 'Warning' ? html` class="warning"` : ''}><td>${utc(e.at)}</td><td>${e.type}</td><td>${OBJECT_LABEL[e.object]}</td><td><code>${e.reason}</code></td><td>${e.message}</td><td>${e.count}</td></tr>`)}
+</tbody></table>`
+    : o.unavailable
+      ? ''
+      : html`<p class="muted">No recent events (Kubernetes keeps them for about an hour).</p>`
+}`;
+}
+
 /** Everything that happened (and the lease end and snapshot expiry to come), in time order. */
 function timeline(
   i: StoredInstance,
@@ -122,6 +149,7 @@ export function machineDetail(o: {
   viewer: Viewer;
   machine: StoredInstance;
   history: { at: string; actor: string; action: string; reason: string }[];
+  events: { events: InstanceEvent[]; unavailable?: string };
   now: Date;
 }): Html {
   const i = o.machine;
@@ -136,6 +164,7 @@ ${i.conditions.map((c) => html`<tr><td>${c.type}</td><td>${c.status}</td><td><co
 </tbody></table>`
     : html`<p class="muted">No conditions reported yet.</p>`
 }
+${eventsTable(o.events)}
 <h2>History</h2>
 <ol class="timeline">
 ${timeline(i, o.history).map((t) => html`<li><time>${utc(t.at)}</time>${t.text}</li>`)}
