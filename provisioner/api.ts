@@ -16,6 +16,7 @@ export {
 export { NAME_HELP, validateName } from './domain/names.ts';
 export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
 export type { Result, UserError, UserErrorCode } from './errors.ts';
+export type { InstanceEvent } from './instance-events.ts';
 export {
   type ActivitySample,
   type ActivitySource,
@@ -31,7 +32,6 @@ export {
 } from './jobs/index.ts';
 export type { JobNotice, Notifier, PhaseChange, ReminderButtons } from './notifier.ts';
 export { fanOutNotifier, silentNotifier } from './notifier.ts';
-export type { InstanceEvent } from './instance-events.ts';
 export { Provisioner, type ProvisionerOptions } from './provisioner.ts';
 export type { Actor, InstanceRef, Limits, ProvisionerService, UsageReport, Whoami } from './service.ts';
 export type { ApiToken } from './store/api-tokens-repo.ts';

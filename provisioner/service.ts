@@ -8,7 +8,8 @@ import { DURATION_HELP, formatDuration, parseDuration } from './domain/duration.
 import type { Instance } from './domain/instance.ts';
 import { looksLikeInstanceId, newInstanceId } from './domain/names.ts';
 import { parsePublicKey } from './domain/ssh-key.ts';
-import { fail, ok, type Result, UserErrorAbort } from './errors.ts';
+import { fail, ok, type Result, type UserError, UserErrorAbort } from './errors.ts';
+import { mergeRefusal, mergeWebOnlyUser } from './identity-merge.ts';
 import { quotaProblem, remaining, type Usage, usageOf } from './quota.ts';
 import type { Reconciler } from './reconciler/reconciler.ts';
 import { newInstanceRow, type StoredInstance } from './store/instances-repo.ts';
@@ -95,6 +96,10 @@ export class ProvisionerService {
     const now = this.#now();
     const expiresAt = new Date(now.getTime() + this.d.config.identity.linkTtl).toISOString();
     this.d.store.durably(() => {
+      // A web-only user of this Google account (signed in on the web first) becomes this user.
+      const merged = mergeWebOnlyUser(this.d.store, actor.userId, link.googleSub, now.toISOString());
+      if (merged)
+        this.#audit(actor.userId, 'identity-merged', null, 'web-only user merged on linking', merged);
       this.d.store.users.link(actor.userId, {
         teamId: actor.teamId ?? '',
         googleSub: link.googleSub,
@@ -105,6 +110,11 @@ export class ProvisionerService {
       this.#audit(actor.userId, 'identity-linked', null, 'Google account linked', { email: link.email });
     });
     return this.d.store.users.get(actor.userId)!;
+  }
+
+  /** Why linking this Google account must be refused now (see identity-merge.ts), if it must. */
+  linkRefusal(actor: Actor, googleSub: string): UserError | undefined {
+    return mergeRefusal(this.d.store, actor.userId, googleSub);
   }
 
   unlinkIdentity(actor: Actor): void {

@@ -295,6 +295,20 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
         'callback',
       );
 
+    // Signed in on the web first: that user's machines come along, unless they cannot (identity-merge.ts).
+    const blocked = provisioner.linkRefusal(actor, google.sub);
+    if (blocked)
+      return refuse(
+        res,
+        {
+          status: 403,
+          reason: `merge-${blocked.code.toLowerCase()}`,
+          message: blocked.message,
+        },
+        actor,
+        'callback',
+      );
+
     const user = provisioner.linkIdentity(actor, { googleSub: google.sub, email: google.email });
     const until = (user.linkExpiresAt ?? '').slice(0, 16).replace('T', ' ');
     log.info({ ...actor, email: google.email, hd: google.hd, until }, 'Google account linked');
