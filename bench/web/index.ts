@@ -260,7 +260,7 @@ export async function webBench(o: WebBenchOptions) {
         const admin = i >= viewers.length;
         const p =
           kind === 'tispace'
-            ? '/events'
+            ? '/api/v1/events'
             : `/events?user=${encodeURIComponent(admin ? ADMIN : viewers[i]!)}${admin ? '&admin' : ''}`;
         await d.open(kind === 'tispace' ? ports.tispace : ports.bare, p, cookies[i]!);
         dashboards.push(d);

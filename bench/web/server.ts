@@ -37,7 +37,7 @@ const timed =
   (req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now();
     // SSE streams never finish; only pages are timed.
-    if (!(req.url ?? '').startsWith('/events'))
+    if (!/^\/(api\/v1\/)?events/.test(req.url ?? ''))
       res.once('finish', () => serverTimes[kind]!.push(performance.now() - t0));
     handle(req, res);
   };
@@ -99,7 +99,11 @@ serveParent({
             ? (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target)
             : Reflect.get(target, key),
     }) as P['api'];
-    web = createWeb({ provisioner: { api, web: p.web, events: p.events }, log, publicUrl: 'https://tispace.bench.example' });
+    web = createWeb({
+      provisioner: { api, web: p.web, events: p.events },
+      log,
+      publicUrl: 'https://tispace.bench.example',
+    });
     const tispace = createServer(timed('tispace', web.handle));
     const bare = createServer(timed('bare', bareHandle));
     servers.push(tispace, bare);

@@ -55,7 +55,9 @@ export const MachineEvents = z.object({
       type: z.string().describe('Normal or Warning'),
       reason: z.string(),
       message: z.string(),
-      object: z.enum(['machine', 'disk', 'snapshot']).describe('The Pod, the disk (PVC) or the final snapshot'),
+      object: z
+        .enum(['machine', 'disk', 'snapshot'])
+        .describe('The Pod, the disk (PVC) or the final snapshot'),
       count: z.number().int(),
       at: z.string().describe('Last occurrence'),
     }),
