@@ -22,8 +22,12 @@ export interface InstanceEvent {
 const MAX_EVENTS = 50;
 const TIMEOUT_MS = 3000;
 
-const iso = (d: Date | string | undefined): string | undefined =>
-  d === undefined ? undefined : new Date(d).toISOString();
+/** ISO time of an optional timestamp (the API sends null for the ones an event does not use). */
+const iso = (d: Date | string | null | undefined): string | undefined => {
+  if (!d) return undefined;
+  const t = new Date(d);
+  return Number.isNaN(t.getTime()) || t.getTime() <= 0 ? undefined : t.toISOString();
+};
 
 export class InstanceEvents {
   readonly #core: CoreV1Api;

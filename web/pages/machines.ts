@@ -130,7 +130,7 @@ ${o.unavailable ? html`<p class="muted">${o.unavailable[0]!.toUpperCase()}${o.un
 ${
   o.events.length
     ? html`<table class="data" data-testid="events"><thead><tr><th scope="col">Last seen</th><th scope="col">Type</th><th scope="col">Object</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Count</th></tr></thead><tbody>
-${o.events.map((e) => html`<tr${e.type === 'Warning' ? html` class="warning"` : ''}><td>${utc(e.at)}</td><td>${e.type}</td><td>${OBJECT_LABEL[e.object]}</td><td><code>${e.reason}</code></td><td>${e.message}</td><td>${e.count}</td></tr>`)}
+${o.events.map((e) => html`<tr${e.type === 'Warning' ? html` class="warning"` : ''}><td class="nowrap">${utc(e.at)}</td><td>${e.type}</td><td>${OBJECT_LABEL[e.object]}</td><td><code>${e.reason}</code></td><td>${e.message}</td><td>${e.count}</td></tr>`)}
 </tbody></table>`
     : o.unavailable
       ? ''

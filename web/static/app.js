@@ -20,6 +20,14 @@
   };
   setInterval(tick, 30000);
 
+  // A page reached after an action shows its outcome once: a reload or a bookmark must not repeat it.
+  const shown = new URL(window.location.href);
+  if (shown.searchParams.has('done') || shown.searchParams.has('error')) {
+    shown.searchParams.delete('done');
+    shown.searchParams.delete('error');
+    window.history.replaceState(null, '', `${shown.pathname}${shown.search}${shown.hash}`);
+  }
+
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-copy]');
     if (!button) return;
