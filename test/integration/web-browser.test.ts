@@ -351,6 +351,7 @@ describe('the web UI in a browser', () => {
     expect(
       (await fetch(`${server.origin}/api/v1/machines/${id}`, { method: 'DELETE', headers })).status,
     ).toBe(404);
+    expect((await fetch(`${server.origin}/api/v1/machines/${id}/events`, { headers })).status).toBe(404);
     expect(
       (await fetch(`${server.origin}/api/v1/machines/${id}/stop`, { method: 'POST', headers })).status,
     ).toBe(404);
