@@ -6,29 +6,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { createLogger } from '../../bot/logger.ts';
 import type { NodeFree, Provisioner as P } from '../../provisioner/api.ts';
 import { Provisioner } from '../../provisioner/api.ts';
+// Never dialled: the Provisioner is not started.
+import { offlineKubeConfig } from '../../test/unit/identity/support.ts';
 import { createWeb } from '../../web/app.ts';
 import { type Message, serveParent } from '../lib/child.ts';
 import { benchConfig } from '../lib/config.ts';
 
 const GiB = 1024 ** 3;
 const epoch = () => performance.timeOrigin + performance.now();
-
-/** Never dialled: the Provisioner is not started. */
-function offlineKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'none', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
-    users: [{ name: 'none' }],
-    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
-    currentContext: 'none',
-  });
-  return kc;
-}
 
 /** Server time of each request: from the request event to the last byte handed to the socket. */
 const serverTimes: Record<string, number[]> = { tispace: [], bare: [] };
