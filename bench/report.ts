@@ -1,5 +1,6 @@
 // Renders results.json as plain-text tables for stdout.
 import { round, type Spread } from './lib/stats.ts';
+import { webTables } from './web/report.ts';
 
 type Row = (string | number)[];
 
@@ -271,6 +272,10 @@ export function renderTable(results: Record<string, unknown>): string {
       yes(conc.answerMs.max < 3000),
     ]);
   } else if (conc?.error) out.push(`\n4. Concurrency: FAILED — ${conc.error}`);
+
+  const web = webTables(results.web, table);
+  out.push(...web.text);
+  targets.push(...web.targets);
 
   if (targets.length) out.push(table('Targets', ['target', 'measured', 'verdict'], targets));
   return `${out.join('\n')}\n`;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --only ack,provision,scale,concurrency] [--quick] [--out file]`
+// `npm run bench [-- --only ack,provision,scale,concurrency,web] [--quick] [--out file]`
 // Runs the benchmarks against the local control plane (started if needed, left as found), prints a table
 // and writes every figure as JSON (.cache/bench/results.json by default). See bench/README.md.
 import { execFileSync } from 'node:child_process';
@@ -19,8 +19,11 @@ import {
 import { provisionBench } from './provision.ts';
 import { renderTable } from './report.ts';
 import { scaleBench } from './scale/index.ts';
+import { webBench } from './web/index.ts';
 
-const SECTIONS = ['ack', 'provision', 'scale', 'concurrency'] as const;
+const SECTIONS = ['ack', 'provision', 'scale', 'concurrency', 'web'] as const;
+/** Sections that need no cluster (the web section reads only its SQLite file). */
+const OFFLINE: readonly Section[] = ['web'];
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]) {
@@ -53,7 +56,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--cleanup') cleanup = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench -- [--only ack,provision,scale,concurrency] [--quick] [--instances N] [--out file] [--cleanup]\n' +
+        'npm run bench -- [--only ack,provision,scale,concurrency,web] [--quick] [--instances N] [--out file] [--cleanup]\n' +
           '  --cleanup: only delete what an interrupted run left behind (bench-* namespaces, bench nodes, StorageClass)\n',
       );
       process.exit(0);
@@ -90,21 +93,27 @@ async function main(): Promise<void> {
     sections: args.only,
     machine: machine(),
   };
-  const lease = await acquireControlPlane();
-  const kc = loadKubeConfig(lease.kubeconfig);
   if (args.cleanup) {
+    const lease = await acquireControlPlane();
     try {
-      await cleanupLeftovers(kc);
+      await cleanupLeftovers(loadKubeConfig(lease.kubeconfig));
     } finally {
       await lease.release();
     }
     return;
   }
+  // The control plane only when a selected section uses it (`--only web` runs without one).
+  const lease = args.only.some((s) => !OFFLINE.includes(s)) ? await acquireControlPlane() : undefined;
+  const kc = lease ? loadKubeConfig(lease.kubeconfig) : undefined;
   const save = () => {
     mkdirSync(path.dirname(args.out), { recursive: true });
     writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
   };
-  const ctx = { kc, kubeconfig: lease.kubeconfig, quick: args.quick };
+  const ctx = kc && lease ? { kc, kubeconfig: lease.kubeconfig, quick: args.quick } : undefined;
+  const cluster = () => {
+    if (!ctx) throw new Error('no control plane acquired');
+    return ctx;
+  };
   const scaleInstances = args.instances ?? (args.quick ? 1000 : 10_000);
   const nodes = args.only.includes('scale') ? (args.quick ? 20 : 200) : 8;
   let failed = false;
@@ -114,8 +123,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   try {
-    log(`[bench] creating ${nodes} bench nodes (KWOK)`);
-    await ensureBenchNodes(kc, nodes);
+    if (kc) {
+      log(`[bench] creating ${nodes} bench nodes (KWOK)`);
+      await ensureBenchNodes(kc, nodes);
+    }
     for (const section of args.only) {
       if (failed) break;
       const t0 = Date.now();
@@ -123,16 +134,19 @@ async function main(): Promise<void> {
       try {
         switch (section) {
           case 'ack':
-            results.ack = await ackBench(ctx);
+            results.ack = await ackBench(cluster());
             break;
           case 'provision':
-            results.provision = await provisionBench(ctx);
+            results.provision = await provisionBench(cluster());
             break;
           case 'scale':
-            results.scale = await scaleBench({ ...ctx, instances: scaleInstances, nodes });
+            results.scale = await scaleBench({ ...cluster(), instances: scaleInstances, nodes });
             break;
           case 'concurrency':
-            results.concurrency = await concurrencyBench(ctx);
+            results.concurrency = await concurrencyBench(cluster());
+            break;
+          case 'web':
+            results.web = await webBench({ quick: args.quick });
             break;
         }
       } catch (error) {
@@ -146,12 +160,14 @@ async function main(): Promise<void> {
       save(); // after every section, so an interrupted run keeps what it measured
     }
   } finally {
-    const removed = await deleteBenchNodes(kc).catch((e: unknown) => {
-      log(`[bench] could not delete bench nodes: ${String(e)}`);
-      return -1;
-    });
-    log(`[bench] deleted ${removed} bench nodes`);
-    await lease.release();
+    if (kc && lease) {
+      const removed = await deleteBenchNodes(kc).catch((e: unknown) => {
+        log(`[bench] could not delete bench nodes: ${String(e)}`);
+        return -1;
+      });
+      log(`[bench] deleted ${removed} bench nodes`);
+      await lease.release();
+    }
   }
   results.totalSeconds = Math.round((Date.now() - started) / 1000);
   (results.machine as Record<string, unknown>).loadAvgAtEnd = os

@@ -14,7 +14,9 @@ export {
 export { SIGN_IN_LIFETIME, SIGN_IN_TTL_MS } from './domain/sign-in.ts';
 export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
 export { formatUtc } from './domain/utc.ts';
+export { webUserId } from './domain/web-user.ts';
 export type { Result, UserError, UserErrorCode } from './errors.ts';
+export type { InstanceEvent } from './instance-events.ts';
 export { MetricsActivitySource } from './jobs/activity.ts';
 export type { ActivitySample, ActivitySource } from './jobs/activity-signals.ts';
 export type { JobKind } from './jobs/plan.ts';
@@ -39,5 +41,4 @@ export {
   type OpenSession,
   type SessionPolicy,
   WebAccess,
-  webUserId,
 } from './web-access.ts';

@@ -5,6 +5,7 @@ import { CapacitySource } from './capacity-source.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { TiSpaceConfig } from './config/schema.ts';
 import { fail, ok, type Result } from './errors.ts';
+import { InstanceEvents } from './instance-events.ts';
 import { MetricsActivitySource } from './jobs/activity.ts';
 import { Jobs, type JobsOptions } from './jobs/scheduler.ts';
 import { type KubeActions, kubeActions } from './kube/actions.ts';
@@ -49,6 +50,8 @@ export class Provisioner {
   readonly policy: PolicyActions;
   /** Web sign-in, sessions and API tokens (the web front end). */
   readonly web: WebAccess;
+  /** Recent Kubernetes Events of a machine's objects (the machine page). */
+  readonly events: InstanceEvents;
   readonly store: Store;
   readonly world: World;
   readonly reconciler: Reconciler;
@@ -120,6 +123,7 @@ export class Provisioner {
       api: this.api,
       ...(options.sessionPolicy ? { policy: options.sessionPolicy } : {}),
     });
+    this.events = new InstanceEvents({ config, kubeConfig, api: this.api });
   }
 
   get config(): TiSpaceConfig {

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import type { Quota } from './config/schema.ts';
+import { webUserId } from './domain/web-user.ts';
 import { fail, ok, type Result } from './errors.ts';
 import type { ProvisionerApi } from './service/provisioner-api.ts';
 import type { ApiToken } from './store/api-tokens-repo.ts';
@@ -41,10 +42,6 @@ export interface AuditQuery {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const secret = (): string => randomBytes(32).toString('base64url');
-
-/** Web-only users (no Slack account) are named after their Google account's stable id. */
-export const webUserId = (googleSub: string): string =>
-  `web-${googleSub.replace(/[^A-Za-z0-9]/g, '').slice(0, 48)}`;
 
 export class WebAccess {
   constructor(
@@ -260,19 +257,17 @@ export class WebAccess {
     if (!this.d.api.whoami({ userId: actorId }).isAdmin)
       return fail('Forbidden', 'only admins can read the audit log');
     const limit = Math.min(Math.max(q.limit ?? 200, 1), 1000);
-    return ok(
-      this.d.store.audit
-        .all()
-        .filter(
-          (e) =>
-            (!q.actor || e.actor === q.actor) &&
-            (!q.instance || e.instanceId === q.instance) &&
-            (!q.action || e.action === q.action) &&
-            (!q.since || e.at >= q.since) &&
-            (!q.until || e.at <= q.until),
-        )
-        .reverse()
-        .slice(0, limit),
-    );
+    return ok(this.d.store.audit.search(q, limit));
+  }
+
+  /** Admin: one page of everyone's live machines matching the filters, and how many match. */
+  machines(
+    adminId: string,
+    f: { owner?: string; phase?: string; node?: string },
+    page: { limit: number; offset: number },
+  ): Result<{ items: StoredInstance[]; matching: number; live: number }> {
+    if (!this.d.api.whoami({ userId: adminId }).isAdmin)
+      return fail('Forbidden', 'only admins can list everyone’s machines');
+    return ok(this.d.store.instances.search(f, page));
   }
 }

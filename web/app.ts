@@ -11,24 +11,24 @@ import type { Logger } from 'pino';
 import type { GoogleSettings } from '../bot/config/env.ts';
 import { type Clock, type Provisioner, systemClock } from '../provisioner/api.ts';
 import { openApiDocument } from './api/openapi.ts';
-import { apiRoutes } from './api/routes.ts';
+import { apiAuthenticate, apiRoutes } from './api/routes.ts';
 import { googleSignIn, WEB_CALLBACK_PATH, WEB_START_PATH } from './auth/google-sign-in.ts';
 import { csrfMatches, SessionCookies } from './auth/session.ts';
 import type { Html } from './http/html.ts';
 import { BodyError, cookies, isLoopbackAddress, isLoopbackHost, readBody } from './http/request.ts';
 import { redirect, SECURITY_HEADERS, sendHtml, sendJson } from './http/respond.ts';
 import { type Handler, Router } from './http/router.ts';
+import { eventsRoute } from './live/events-route.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { messagePage, signInPage } from './pages/account.ts';
 import { page, type Viewer } from './pages/layout.ts';
-import { machineCard } from './pages/machines.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { Ctx, PageHandler } from './routes/context.ts';
 import { machineRoutes } from './routes/machines.ts';
 
 export interface WebOptions {
-  provisioner: Pick<Provisioner, 'api' | 'web'>;
+  provisioner: Pick<Provisioner, 'api' | 'web' | 'events'>;
   log: Logger;
   /** Where browsers reach TiSpace (PUBLIC_URL). */
   publicUrl: string;
@@ -242,40 +242,11 @@ export function createWeb(o: WebOptions): Web {
     }),
   );
 
-  // ---- live updates -----------------------------------------------------------------------------
-  router.on(
-    'GET',
-    '/events',
-    pageRoute(({ res, session, viewer }) => {
-      live.subscribe({
-        userId: session.userId,
-        isAdmin: session.isAdmin,
-        res,
-        alive: () => provisioner.web.session(session.token).ok,
-        initial: () => {
-          const mine = provisioner.api.list({ userId: session.userId });
-          return mine.ok ? mine.value : [];
-        },
-        render: (instance) => {
-          const found = provisioner.api.get({ userId: session.userId }, { id: instance.id });
-          if (!found.ok) return undefined;
-          return {
-            html: machineCardHtml(
-              found.value,
-              viewer,
-              clock.now(),
-              session.isAdmin && found.value.ownerId !== session.userId,
-            ),
-          };
-        },
-      });
-    }),
-  );
-
   machineRoutes(router, pageRoute, { provisioner });
   accountRoutes(router, pageRoute, { provisioner });
   adminRoutes(router, pageRoute, { provisioner });
   const api = apiRoutes({ provisioner, sessions, clock, log, router });
+  eventsRoute(router, { provisioner, live, clock, authenticate: apiAuthenticate({ provisioner, sessions }) });
   const openApi = openApiDocument(api, publicUrl);
   router.on('GET', '/api/v1/openapi.json', (_req, res) => sendJson(res, 200, openApi));
 
@@ -349,5 +320,3 @@ export function createWeb(o: WebOptions): Web {
     close: () => live.close(),
   };
 }
-
-const machineCardHtml = (...args: Parameters<typeof machineCard>): string => machineCard(...args).text;

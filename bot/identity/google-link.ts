@@ -228,6 +228,12 @@ export function createGoogleLink(options: GoogleLinkOptions): GoogleLink {
     const profile = await checkSlackProfile(signIn.userId, google.value);
     if (!profile.ok) return no(profile);
     if (provisioner.whoami(actor).user?.deactivatedAt) return no({ refusal: LINK_REFUSALS.Deactivated });
+    // Signed in on the web first: that user's machines come along, unless they cannot (identity-merge.ts).
+    const blocked = provisioner.linkRefusal(actor, google.value.sub);
+    if (blocked)
+      return no({
+        refusal: { status: 403, reason: `merge-${blocked.code.toLowerCase()}`, message: blocked.message },
+      });
 
     const { email, hd, sub } = google.value;
     const user = provisioner.linkIdentity(actor, { googleSub: sub, email });

@@ -1,4 +1,6 @@
 import { SIGN_IN_LIFETIME, type SignInResult } from '../domain/sign-in.ts';
+import type { UserError } from '../errors.ts';
+import { mergeRefusal, mergeWebOnlyUser } from '../identity-merge.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
 import type { User } from '../store/users-repo.ts';
 import type { Actor, ServiceContext } from './context.ts';
@@ -15,6 +17,10 @@ export function identityApi(ctx: ServiceContext) {
       const now = ctx.now();
       const expiresAt = new Date(now.getTime() + ctx.config.identity.linkTtl).toISOString();
       store.durably(() => {
+        // A web-only user of this Google account (signed in on the web first) becomes this user.
+        const merged = mergeWebOnlyUser(store, actor.userId, link.googleSub, now.toISOString());
+        if (merged)
+          ctx.audit(actor.userId, 'identity-merged', null, 'web-only user merged on linking', merged);
         store.users.link(actor.userId, {
           teamId: actor.teamId ?? '',
           googleSub: link.googleSub,
@@ -25,6 +31,11 @@ export function identityApi(ctx: ServiceContext) {
         ctx.audit(actor.userId, 'identity-linked', null, 'Google account linked', { email: link.email });
       });
       return store.users.get(actor.userId)!;
+    },
+
+    /** Why linking this Google account must be refused now (see identity-merge.ts), if it must. */
+    linkRefusal(actor: Actor, googleSub: string): UserError | undefined {
+      return mergeRefusal(store, actor.userId, googleSub);
     },
 
     unlinkIdentity(actor: Actor): void {

@@ -60,4 +60,28 @@ export class AuditRepo {
   all(): AuditEntry[] {
     return (this.#sql.get('SELECT * FROM audit ORDER BY id').all() as AuditRow[]).map(fromRow);
   }
+
+  /** Newest first, every given filter applied in SQL (the admin's search; the log grows without bound). */
+  search(
+    q: { actor?: string; instance?: string; action?: string; since?: string; until?: string },
+    limit: number,
+  ): AuditEntry[] {
+    return (
+      this.#sql
+        .get(
+          `SELECT * FROM audit WHERE (@actor IS NULL OR actor = @actor)
+           AND (@instance IS NULL OR instance_id = @instance) AND (@action IS NULL OR action = @action)
+           AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at <= @until)
+           ORDER BY id DESC LIMIT @limit`,
+        )
+        .all({
+          actor: q.actor || null,
+          instance: q.instance || null,
+          action: q.action || null,
+          since: q.since || null,
+          until: q.until || null,
+          limit,
+        }) as AuditRow[]
+    ).map(fromRow);
+  }
 }

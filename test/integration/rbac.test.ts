@@ -106,6 +106,55 @@ describe('least-privilege RBAC from manifests/', () => {
     expect(p.reconciler.stats.errors).toBe(0);
   });
 
+  it('reads the Kubernetes events of a machine’s own objects with the same token, for its owner only', async () => {
+    const u = linkUser(p, 'UEVENTS');
+    const created = await p.api.create(u, { name: 'events', cpu: 1, memoryGiB: 2 });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+    await waitForInstance(p, id, (i) => i.phase === 'running', 'running');
+    // A warning about this machine's disk, and one about another object (never shown).
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const warn = (name: string, kind: string, objectName: string) =>
+      core.createNamespacedEvent({
+        namespace: ns.name,
+        body: {
+          metadata: { name },
+          involvedObject: { kind, name: objectName, namespace: ns.name, apiVersion: 'v1' },
+          type: 'Warning',
+          reason: 'FailedAttachVolume',
+          message: `attach of ${objectName} timed out`,
+          count: 3,
+          lastTimestamp: new Date(),
+          source: { component: 'rbac-test' },
+        },
+      });
+    await warn('disk-warning', 'PersistentVolumeClaim', `${id}-root`);
+    await warn('other-warning', 'PersistentVolumeClaim', 'someone-elses-disk');
+    const read = await waitFor(
+      async () => {
+        const r = await p.events.recent(u, { id });
+        return r.ok && r.value.events.some((e) => e.reason === 'Scheduled') ? r : undefined;
+      },
+      { what: 'the scheduler’s event', timeoutMs: 30_000 },
+    );
+    expect(read.value.unavailable).toBeUndefined();
+    expect(read.value.events.find((e) => e.reason === 'Scheduled')).toMatchObject({
+      object: 'machine',
+      type: 'Normal',
+    });
+    expect(read.value.events.find((e) => e.reason === 'FailedAttachVolume')).toMatchObject({
+      object: 'disk',
+      type: 'Warning',
+      count: 3,
+      message: `attach of ${id}-root timed out`,
+    });
+    expect(read.value.events.some((e) => e.message.includes('someone-elses-disk'))).toBe(false);
+    // Another user is told the machine does not exist; nothing of it is read.
+    const other = linkUser(p, 'UOTHER', 'other@corp.com');
+    expect(await p.events.recent(other, { id })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
+    expect(p.api.delete(u, 'events').ok).toBe(true);
+  });
+
   it('forbids the same token to read Secrets elsewhere, delete Nodes, or create Pods outside its namespace', async () => {
     const core = saKc.makeApiClient(CoreV1Api);
     expect(await status(core.listNamespacedSecret({ namespace: 'kube-system' }))).toBe(403);

@@ -32,6 +32,10 @@ const shot = (page: Page, name: string) =>
 const card = (page: Page, name: string) =>
   page.locator('article.machine', { has: page.getByRole('heading', { name, exact: true }) });
 
+/** Resolves with the REST call the page's script makes (the UI's actions go through /api/v1). */
+const apiCall = (page: Page, method: string, path: RegExp) =>
+  page.waitForRequest((r) => r.method() === method && path.test(new URL(r.url()).pathname));
+
 describe('the web UI in a browser', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -101,7 +105,11 @@ describe('the web UI in a browser', () => {
     await ada.getByLabel('CPUs (custom size)').fill('');
     await ada.getByLabel('Memory in GiB (custom size)').fill('');
     await ada.getByRole('button', { name: 'Create machine' }).click();
-    await ada.waitForURL(/\/\?done=/);
+    await expect
+      .poll(() => ada.getByRole('status').first().textContent())
+      .toBe('web1 is being created; it shows Ready here when it is.');
+    // The outcome is shown once: the address no longer carries it (a reload would not repeat it).
+    expect(new URL(ada.url()).search).toBe('');
     // Marks this document: a reload would lose the mark.
     await ada.evaluate('window.notReloaded = true');
     const web1 = card(ada, 'web1');
@@ -113,36 +121,72 @@ describe('the web UI in a browser', () => {
     await shot(ada, 'machines');
   });
 
-  it('stops after confirmation, then starts again, live', async () => {
+  it('stops after confirmation, then starts again, live, through the REST API', async () => {
     const web1 = card(ada, 'web1');
     await web1.getByRole('link', { name: 'Stop' }).click();
     await expect.poll(() => ada.getByRole('heading', { name: 'Stop web1?' }).count()).toBe(1);
+    const stop = apiCall(ada, 'POST', /^\/api\/v1\/machines\/[^/]+\/stop$/);
     await ada.getByRole('button', { name: 'Yes, stop web1' }).click();
-    await ada.waitForURL(/\/\?done=/);
+    expect((await (await stop).response())?.status()).toBe(200);
+    await expect
+      .poll(() => ada.getByRole('status').first().textContent())
+      .toBe('web1 is stopping; its disk is kept.');
     await expect
       .poll(() => card(ada, 'web1').getByTestId('state').textContent(), { timeout: LIVE_MS })
       .toBe('Stopped');
+    await ada.evaluate('window.notReloaded = true');
+    const start = apiCall(ada, 'POST', /^\/api\/v1\/machines\/[^/]+\/start$/);
     await card(ada, 'web1').getByRole('button', { name: 'Start' }).click();
-    await ada.waitForURL(/\/\?done=/);
+    expect((await (await start).response())?.status()).toBe(200);
+    await expect.poll(() => ada.getByRole('status').first().textContent()).toBe('web1 is starting.');
     await expect
       .poll(() => card(ada, 'web1').getByTestId('state').textContent(), { timeout: LIVE_MS })
       .toBe('Ready');
+    expect(await ada.evaluate('window.notReloaded === true')).toBe(true);
   });
 
-  it('extends the lease', async () => {
+  it('extends the lease (REST API, the card’s countdown follows)', async () => {
     const before = server.provisioner.store.instances.findByName('UADA', 'web1')!.leaseEndsAt;
+    const extend = apiCall(ada, 'POST', /^\/api\/v1\/machines\/[^/]+\/extend$/);
     await card(ada, 'web1').getByRole('button', { name: 'Extend lease' }).click();
-    await ada.waitForURL(/\/\?done=/);
-    expect(await ada.getByRole('status').first().textContent()).toContain(
-      'The lease of web1 was extended by 1w',
-    );
+    await extend;
+    await expect
+      .poll(() => ada.getByRole('status').first().textContent())
+      .toMatch(/^The lease of web1 was extended\. It now ends \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/);
     const after = server.provisioner.store.instances.findByName('UADA', 'web1')!.leaseEndsAt;
     expect(Date.parse(after) - Date.parse(before)).toBeGreaterThanOrEqual(7 * 86_400_000 - 60_000);
+    expect(await card(ada, 'web1').locator('[data-lease-ends]').getAttribute('data-lease-ends')).toBe(after);
+    await shot(ada, 'machines-extended');
     await ada.getByRole('link', { name: 'web1' }).click();
     await expect
       .poll(() => ada.locator('.timeline').textContent())
       .toContain('extend — lease extended by 1w');
+    // The cluster's own events of the machine's Pod (the scheduler placed it; RBAC lets TiSpace read them).
+    const events = ada.getByTestId('events');
+    await expect.poll(() => events.textContent()).toContain('Scheduled');
+    expect(await events.textContent()).toContain('Machine (Pod)');
     await shot(ada, 'machine-detail');
+  });
+
+  it('works without JavaScript: the same actions as plain forms', async () => {
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 1280, height: 900 },
+    });
+    const plain = await signIn(context, { sub: 'g-ada', email: 'ada@example.com' });
+    const before = server.provisioner.store.instances.findByName('UADA', 'web1')!.leaseEndsAt;
+    await card(plain, 'web1').getByRole('button', { name: 'Extend lease' }).click();
+    await plain.waitForURL(/\/\?done=/);
+    expect(await plain.getByRole('status').first().textContent()).toContain(
+      'The lease of web1 was extended by 1w',
+    );
+    const after = server.provisioner.store.instances.findByName('UADA', 'web1')!.leaseEndsAt;
+    expect(Date.parse(after)).toBeGreaterThan(Date.parse(before));
+    await card(plain, 'web1').getByRole('link', { name: 'Stop' }).click();
+    await expect.poll(() => plain.getByRole('heading', { name: 'Stop web1?' }).count()).toBe(1);
+    await plain.getByRole('link', { name: 'Cancel' }).click();
+    expect(server.provisioner.store.instances.findByName('UADA', 'web1')!.desired).toBe('running');
+    await context.close();
   });
 
   it('deletes after confirmation and restores from the snapshot', async () => {
@@ -150,13 +194,24 @@ describe('the web UI in a browser', () => {
     await card(ada, 'web1').getByRole('link', { name: 'Delete' }).click();
     await expect.poll(() => ada.getByRole('heading', { name: 'Delete web1?' }).count()).toBe(1);
     await shot(ada, 'confirm-delete');
+    const del = apiCall(ada, 'DELETE', /^\/api\/v1\/machines\/[^/]+$/);
     await ada.getByRole('button', { name: 'Yes, delete web1' }).click();
-    await ada.waitForURL(/\/\?done=/);
+    expect((await (await del).response())?.status()).toBe(200);
+    await expect
+      .poll(() => ada.getByRole('status').first().textContent())
+      .toBe('web1 is being deleted; a snapshot is taken first.');
     // The card goes away live once the disk is snapshotted and deleted.
     await expect.poll(() => card(ada, 'web1').count(), { timeout: LIVE_MS }).toBe(0);
     await ada.reload();
+    await shot(ada, 'machines-restorable');
+    const restore = apiCall(ada, 'POST', /^\/api\/v1\/machines\/restore$/);
     await ada.getByRole('button', { name: 'Restore web1' }).click();
-    await ada.waitForURL(/\/\?done=/);
+    expect((await (await restore).response())?.status()).toBe(200);
+    await expect
+      .poll(() => ada.getByRole('status').first().textContent())
+      .toBe('web1 is being restored from its snapshot.');
+    expect(await ada.getByRole('button', { name: 'Restore web1' }).count()).toBe(0);
+    // The restored machine's card arrives over the live stream, without a reload.
     await expect
       .poll(() => card(ada, 'web1').getByTestId('state').textContent(), { timeout: LIVE_MS })
       .toBe('Ready');
@@ -180,24 +235,72 @@ describe('the web UI in a browser', () => {
     await shot(ada, 'tokens');
   });
 
-  it('an admin sees everyone’s machines, capacity per node and the audit entries of those actions', async () => {
+  it('an admin sees everyone’s machines, capacity per node, users, and the audit entries of those actions', async () => {
+    // Bob uses only the web.
+    const bob = await signIn(await browser.newContext(), { sub: 'g-bob', email: 'bob@example.com' });
+    const bobId = server.provisioner.store.users.findByEmail('bob@example.com')!.userId;
     const admin = await signIn(await browser.newContext({ viewport: { width: 1280, height: 900 } }), {
       sub: 'g-boss',
       email: ADMIN,
     });
     await admin.goto(`${server.origin}/admin`);
+    await shot(admin, 'admin');
+
+    // Capacity per node, and everyone's machines (Ada's, with her email).
+    const capacity = admin.locator('table.data').first();
+    expect(await capacity.textContent()).toMatch(/dev-1/);
     const machines = admin.locator('table.data').nth(1);
     await expect.poll(() => machines.textContent()).toContain('web1');
     expect(await machines.textContent()).toContain('ada@example.com');
-    expect(await admin.locator('table.data').first().textContent()).toMatch(/dev-1/);
-    const audit = await admin.getByTestId('audit').textContent();
-    for (const action of ['create', 'stop', 'start', 'extend', 'delete', 'restore'])
-      expect(audit).toContain(action);
+    await admin.getByLabel('Owner').fill('bob@');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => admin.locator('#machines').textContent()).toContain('(0 of 1)');
+    await admin.goto(`${server.origin}/admin`);
+
+    // Users: a quota override, then deactivate (Bob's session ends) and reactivate.
+    const bobRow = admin.getByTestId('users').locator('tr', { hasText: 'bob@example.com' });
+    await bobRow.getByLabel('instances').fill('5');
+    await bobRow.getByLabel('cpu').fill('24');
+    // The admin page says what was done (after its redirect back).
+    const said = (text: string) =>
+      expect.poll(() => admin.getByRole('status').first().textContent()).toContain(text);
+    await bobRow.getByRole('button', { name: 'Set quota of bob@example.com' }).click();
+    await said(`Quota of ${bobId} set.`);
+    expect(server.provisioner.store.quotas.get(bobId)).toMatchObject({ instances: 5, cpu: 24 });
+    await bobRow.getByRole('button', { name: 'Deactivate bob@example.com' }).click();
+    await said('bob@example.com deactivated.');
+    expect(await bobRow.textContent()).toMatch(/deactivated \d{4}-/);
+    await admin.getByTestId('users').screenshot({ path: path.join(SHOTS, 'admin-users.png') });
+    await bob.reload();
+    expect(new URL(bob.url()).pathname).toBe('/sign-in');
+    await bobRow.getByRole('button', { name: 'Reactivate bob@example.com' }).click();
+    await said('bob@example.com reactivated.');
+    expect(server.provisioner.store.users.get(bobId)!.deactivatedAt).toBeNull();
+
+    // The audit log: Ada's actions, searchable by action, by user and by machine.
+    const audit = admin.getByTestId('audit');
+    const text = await audit.textContent();
+    for (const action of ['create', 'stop', 'start', 'extend', 'delete', 'restore', 'set-quota'])
+      expect(text).toContain(action);
+    const rows = () => audit.locator('tbody tr');
     await admin.getByLabel('Action').fill('restore');
     await admin.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(async () => await admin.getByTestId('audit').locator('tbody tr').count()).toBe(1);
-    await admin.goto(`${server.origin}/admin`);
-    await shot(admin, 'admin');
+    await expect.poll(() => rows().count()).toBe(1);
+    await admin.getByLabel('Action').fill('');
+    await admin.getByLabel('User id').fill('UADA');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => rows().count()).toBeGreaterThanOrEqual(6);
+    for (const who of await rows().locator('td:nth-child(2)').allTextContents()) expect(who).toBe('UADA');
+    const id = server.provisioner.store.instances.findByName('UADA', 'web1')!.id;
+    await admin.getByLabel('User id').fill('');
+    await admin.getByLabel('Machine id').fill(id);
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await expect
+      .poll(async () => (await rows().locator('td:nth-child(4)').allTextContents()).every((m) => m === id))
+      .toBe(true);
+    expect(await rows().count()).toBeGreaterThanOrEqual(1);
+    await audit.scrollIntoViewIfNeeded();
+    await shot(admin, 'admin-audit-search');
   });
 
   it('another user gets 404 for Ada’s machine, by URL or by form, and nothing changes', async () => {
@@ -235,6 +338,7 @@ describe('the web UI in a browser', () => {
     expect(
       (await fetch(`${server.origin}/api/v1/machines/${id}`, { method: 'DELETE', headers })).status,
     ).toBe(404);
+    expect((await fetch(`${server.origin}/api/v1/machines/${id}/events`, { headers })).status).toBe(404);
     expect(
       (await fetch(`${server.origin}/api/v1/machines/${id}/stop`, { method: 'POST', headers })).status,
     ).toBe(404);

@@ -69,6 +69,24 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
     };
     paths[r.path] = { ...paths[r.path], [r.method.toLowerCase()]: op };
   }
+  paths['/api/v1/events'] = {
+    get: {
+      operationId: 'getEvents',
+      summary:
+        'Live machine changes (Server-Sent Events): `machine` events carry {id, mine, machine} (the Machine as GET /api/v1/machines/{id} returns it; a browser session also gets `html`, the card), `gone` events {id}',
+      security: [{ bearer: ['machines:read'] }, { session: [] }],
+      responses: {
+        200: {
+          description: 'An endless text/event-stream; on connecting, the current state of your machines',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+        default: {
+          description: 'An error: what was wrong and what is allowed',
+          content: { 'application/json': { schema: errorRef } },
+        },
+      },
+    },
+  };
   paths['/api/v1/openapi.json'] = {
     get: {
       operationId: 'getOpenapi',

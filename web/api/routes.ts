@@ -23,7 +23,7 @@ import type { Router } from '../http/router.ts';
 import * as S from './schemas.ts';
 
 export interface ApiDeps {
-  provisioner: Pick<Provisioner, 'api' | 'web'>;
+  provisioner: Pick<Provisioner, 'api' | 'web' | 'events'>;
   sessions: SessionCookies;
   clock: Clock;
   log: Logger;
@@ -71,7 +71,8 @@ const STATUS: Record<string, number> = {
 
 const ALL_BUT_ADMIN: ApiScope[] = ['machines:read', 'machines:write', 'keys:read', 'keys:write'];
 
-const machine = (i: StoredInstance): z.output<typeof S.Machine> => ({
+/** A machine as the API returns it (also the `machine` of each live event). */
+export const machineJson = (i: StoredInstance): z.output<typeof S.Machine> => ({
   id: i.id,
   name: i.name,
   owner: i.ownerId,
@@ -93,7 +94,7 @@ const machine = (i: StoredInstance): z.output<typeof S.Machine> => ({
 const map = <T, U>(r: Result<T>, f: (v: T) => U): Result<U> => (r.ok ? { ok: true, value: f(r.value) } : r);
 
 export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
-  const { api, web } = d.provisioner;
+  const { api, web, events } = d.provisioner;
   const actor = (c: Caller) => ({ userId: c.userId });
   return [
     {
@@ -121,7 +122,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'Your machines',
       scope: 'machines:read',
       response: S.MachineList,
-      handle: ({ caller }) => map(api.list(actor(caller)), (l) => ({ machines: l.map(machine) })),
+      handle: ({ caller }) => map(api.list(actor(caller)), (l) => ({ machines: l.map(machineJson) })),
     },
     {
       method: 'POST',
@@ -133,7 +134,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       status: 201,
       handle: async ({ caller, body }) =>
         map(await api.create(actor(caller), body as z.output<typeof S.CreateMachine>), (i) =>
-          machine(i as StoredInstance),
+          machineJson(i as StoredInstance),
         ),
     },
     {
@@ -142,7 +143,15 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'One machine (yours, or any for admins)',
       scope: 'machines:read',
       response: S.Machine,
-      handle: ({ caller, params }) => map(api.get(actor(caller), { id: params.id! }), machine),
+      handle: ({ caller, params }) => map(api.get(actor(caller), { id: params.id! }), machineJson),
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/machines/{id}/events',
+      summary: 'Recent Kubernetes Events of the machine’s Pod, disk and snapshot, newest first',
+      scope: 'machines:read',
+      response: S.MachineEvents,
+      handle: ({ caller, params }) => events.recent(actor(caller), { id: params.id! }),
     },
     {
       method: 'POST',
@@ -150,7 +159,8 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'Start a stopped machine',
       scope: 'machines:write',
       response: S.Machine,
-      handle: async ({ caller, params }) => map(await api.start(actor(caller), { id: params.id! }), machine),
+      handle: async ({ caller, params }) =>
+        map(await api.start(actor(caller), { id: params.id! }), machineJson),
     },
     {
       method: 'POST',
@@ -158,7 +168,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'Stop a machine (its disk is kept)',
       scope: 'machines:write',
       response: S.Machine,
-      handle: ({ caller, params }) => map(api.stop(actor(caller), { id: params.id! }), machine),
+      handle: ({ caller, params }) => map(api.stop(actor(caller), { id: params.id! }), machineJson),
     },
     {
       method: 'POST',
@@ -168,7 +178,10 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       body: S.Extend,
       response: S.Machine,
       handle: ({ caller, params, body }) =>
-        map(api.extend(actor(caller), { id: params.id! }, (body as z.output<typeof S.Extend>).by), machine),
+        map(
+          api.extend(actor(caller), { id: params.id! }, (body as z.output<typeof S.Extend>).by),
+          machineJson,
+        ),
     },
     {
       method: 'DELETE',
@@ -176,7 +189,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       summary: 'Delete a machine (a snapshot is taken first; restorable for the grace period)',
       scope: 'machines:write',
       response: S.Machine,
-      handle: ({ caller, params }) => map(api.delete(actor(caller), { id: params.id! }), machine),
+      handle: ({ caller, params }) => map(api.delete(actor(caller), { id: params.id! }), machineJson),
     },
     {
       method: 'POST',
@@ -186,7 +199,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       body: S.Restore,
       response: S.Machine,
       handle: async ({ caller, body }) =>
-        map(await api.restore(actor(caller), (body as z.output<typeof S.Restore>).name), machine),
+        map(await api.restore(actor(caller), (body as z.output<typeof S.Restore>).name), machineJson),
     },
     {
       method: 'GET',
@@ -268,7 +281,7 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       scope: 'admin',
       response: S.MachineList,
       handle: ({ caller }) =>
-        map(api.list(actor(caller), { all: true }), (l) => ({ machines: l.map(machine) })),
+        map(api.list(actor(caller), { all: true }), (l) => ({ machines: l.map(machineJson) })),
     },
     {
       method: 'GET',
@@ -324,13 +337,17 @@ const sendError = (res: ServerResponse, e: UserError | { code: string; message: 
     error: { code: e.code, ...(e.field ? { field: e.field } : {}), message: e.message },
   });
 
+export type ApiAuthenticate = (
+  req: IncomingMessage,
+) =>
+  | { ok: true; caller: Caller; session?: Parameters<typeof csrfMatches>[0] }
+  | { ok: false; error: { code: string; message: string } };
+
 /** Who is calling: a bearer token, or the browser session (which may do all but admin, unless an admin). */
 function authenticate(
-  d: ApiDeps,
+  d: Pick<ApiDeps, 'provisioner' | 'sessions'>,
   req: IncomingMessage,
-):
-  | { ok: true; caller: Caller; session?: Parameters<typeof csrfMatches>[0] }
-  | { ok: false; error: { code: string; message: string } } {
+): ReturnType<ApiAuthenticate> {
   const auth = req.headers.authorization;
   if (auth) {
     const m = /^Bearer (\S+)$/.exec(auth);
@@ -352,6 +369,11 @@ function authenticate(
   const scopes = s.session.isAdmin ? [...ALL_BUT_ADMIN, 'admin'] : ALL_BUT_ADMIN;
   return { ok: true, caller: { userId: s.session.userId, scopes }, session: s.session };
 }
+
+export const apiAuthenticate =
+  (d: Pick<ApiDeps, 'provisioner' | 'sessions'>): ApiAuthenticate =>
+  (req) =>
+    authenticate(d, req);
 
 export const toRouterPath = (openApiPath: string): string => openApiPath.replace(/\{(\w+)\}/g, ':$1');
 

@@ -49,6 +49,22 @@ export const Machine = z.object({
 
 export const MachineList = z.object({ machines: z.array(Machine) });
 
+export const MachineEvents = z.object({
+  events: z.array(
+    z.object({
+      type: z.string().describe('Normal or Warning'),
+      reason: z.string(),
+      message: z.string(),
+      object: z
+        .enum(['machine', 'disk', 'snapshot'])
+        .describe('The Pod, the disk (PVC) or the final snapshot'),
+      count: z.number().int(),
+      at: z.string().describe('Last occurrence'),
+    }),
+  ),
+  unavailable: z.string().optional().describe('Why the cluster’s events could not be read, if so'),
+});
+
 export const CreateMachine = z.strictObject({
   name: z.string().describe('Lowercase letters, digits and "-", starting with a letter'),
   image: z.string().optional(),

@@ -9,8 +9,11 @@ export interface Subscriber {
   userId: string;
   isAdmin: boolean;
   res: ServerResponse;
-  /** The card of the machine as this subscriber may see it, or undefined if it may not (or it is gone). */
-  render(instance: Instance): { html: string } | undefined;
+  /**
+   * The machine as this subscriber may see it (API JSON, and the card's markup for a browser page), or
+   * undefined if it may not (or it is gone).
+   */
+  render(instance: Instance): { machine: unknown; html?: string } | undefined;
   /** Still signed in? Checked at each heartbeat; a signed-out stream is closed. */
   alive(): boolean;
   /** The machines whose current state is sent on connecting (a change between page and stream is not lost). */
@@ -59,7 +62,7 @@ export class LiveHub implements Notifier {
     }
     // `mine`: a list page adds cards only of the viewer's own machines (an admin's list is theirs too).
     const mine = instance.ownerId === s.userId;
-    s.res.write(`event: machine\ndata: ${JSON.stringify({ id: instance.id, mine, html: card.html })}\n\n`);
+    s.res.write(`event: machine\ndata: ${JSON.stringify({ id: instance.id, mine, ...card })}\n\n`);
   }
 
   async notice(): Promise<boolean> {

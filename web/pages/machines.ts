@@ -2,6 +2,7 @@ import {
   formatRemaining,
   formatUtc,
   type Instance,
+  type InstanceEvent,
   type StoredInstance,
   sshCommand,
 } from '../../provisioner/api.ts';
@@ -25,8 +26,20 @@ const utc = (iso: string | null): string => (iso ? formatUtc(iso) : '—');
 
 export const machinePath = (i: Pick<StoredInstance, 'id'>): string => `/machines/${encodeURIComponent(i.id)}`;
 
-const post = (viewer: Viewer, action: string, label: string, cls = ''): Html =>
-  html`<form method="post" action="${action}">${csrfField(viewer)}<button type="submit"${cls ? html` class="${cls}"` : ''}>${label}</button></form>`;
+/**
+ * A form that works without JavaScript (POST to the page route); app.js sends it to `api` (the REST
+ * call, "METHOD /api/v1/…") instead and shows `done`, without leaving the page.
+ */
+const post = (
+  viewer: Viewer,
+  action: string,
+  label: string,
+  api: { call: string; done: string },
+  cls = '',
+): Html =>
+  html`<form method="post" action="${action}" data-api="${api.call}" data-done="${api.done}">${csrfField(viewer)}<button type="submit"${cls ? html` class="${cls}"` : ''}>${label}</button></form>`;
+
+const apiPath = (i: Pick<StoredInstance, 'id'>): string => `/api/v1/machines/${encodeURIComponent(i.id)}`;
 
 /** One machine as a card; also what the live updates send (same markup, so no client-side templates). */
 export function machineCard(i: Instance, viewer: Viewer, now: Date, showOwner = false): Html {
@@ -46,9 +59,9 @@ ${i.phase === 'failed' && failed ? html`<dt>Problem</dt><dd>${failed.message}</d
 </dl>
 ${ssh ? html`<div class="ssh"><code>${ssh}</code><button type="button" data-copy="${ssh}" aria-label="Copy the SSH command of ${i.name}">Copy</button></div>` : ''}
 <div class="actions">
-${i.desired === 'stopped' || i.phase === 'failed' ? post(viewer, `${path}/start`, 'Start', 'primary') : ''}
+${i.desired === 'stopped' || i.phase === 'failed' ? post(viewer, `${path}/start`, 'Start', { call: `POST ${apiPath(i)}/start`, done: `${i.name} is starting.` }, 'primary') : ''}
 ${i.desired === 'running' && i.phase !== 'failed' ? html`<a class="button" href="${path}/stop">Stop</a>` : ''}
-${i.desired !== 'deleted' ? post(viewer, `${path}/extend`, 'Extend lease') : ''}
+${i.desired !== 'deleted' ? post(viewer, `${path}/extend`, 'Extend lease', { call: `POST ${apiPath(i)}/extend`, done: `The lease of ${i.name} was extended.` }) : ''}
 ${i.desired !== 'deleted' ? html`<a class="button danger" href="${path}/delete">Delete</a>` : ''}
 </div>
 </article>`;
@@ -64,7 +77,7 @@ export function machinesPage(o: {
   return html`<div class="page-head"><h1>My machines</h1>
 <div><span class="live" data-state="off">Live updates</span> <a class="button primary" href="/machines/new">New machine</a></div></div>
 <p id="live-note" class="visually-hidden" aria-live="polite"></p>
-<div class="machines" data-live="/events" data-live-list>
+<div class="machines" data-live="/api/v1/events" data-live-list>
 ${
   o.machines.length
     ? o.machines.map((i) => machineCard(i, viewer, now))
@@ -80,7 +93,7 @@ ${o.restorable.map(
   (
     i,
   ) => html`<tr><td>${i.name}</td><td>${i.cpu} CPU · ${i.memoryGiB} GiB · ${i.diskGiB} GiB</td><td>${utc(i.deletedAt)}</td><td>${utc(i.snapshotExpiresAt)}</td>
-<td><form method="post" action="/restore/${encodeURIComponent(i.name)}">${csrfField(viewer)}<button type="submit">Restore ${i.name}</button></form></td></tr>`,
+<td><form method="post" action="/restore/${encodeURIComponent(i.name)}" data-api="POST /api/v1/machines/restore" data-api-body="${JSON.stringify({ name: i.name })}" data-done="${i.name} is being restored from its snapshot." data-remove="tr">${csrfField(viewer)}<button type="submit">Restore ${i.name}</button></form></td></tr>`,
 )}
 </tbody></table>`
     : ''
@@ -100,9 +113,30 @@ export function confirmPage(o: {
       ? html`<p>The machine stops, a snapshot of its disk is taken, then the disk is deleted. You can restore <strong>${i.name}</strong> from the snapshot for ${o.snapshotGrace}.</p>`
       : html`<p><strong>${i.name}</strong> stops. Its disk is kept; start it again at any time. Anything running on it ends.</p>`;
   return html`<div class="panel confirm"><h1>${o.action === 'delete' ? 'Delete' : 'Stop'} ${i.name}?</h1>${text}
-<div class="actions"><form method="post" action="${path}/${o.action}">${csrfField(o.viewer)}<input type="hidden" name="confirm" value="yes">
+<div class="actions"><form method="post" action="${path}/${o.action}" data-api="${o.action === 'delete' ? `DELETE ${apiPath(i)}` : `POST ${apiPath(i)}/stop`}" data-done="${o.action === 'delete' ? `${i.name} is being deleted; a snapshot is taken first.` : `${i.name} is stopping; its disk is kept.`}" data-then="/">${csrfField(o.viewer)}<input type="hidden" name="confirm" value="yes">
 <button type="submit" class="${o.action === 'delete' ? 'danger solid' : 'primary'}">${o.action === 'delete' ? 'Yes, delete' : 'Yes, stop'} ${i.name}</button></form>
 <a class="button" href="/">Cancel</a></div></div>`;
+}
+
+const OBJECT_LABEL: Record<InstanceEvent['object'], string> = {
+  machine: 'Machine (Pod)',
+  disk: 'Disk (PVC)',
+  snapshot: 'Snapshot',
+};
+
+/** What Kubernetes reported about the machine's objects (why it is Pending, a volume that will not attach…). */
+function eventsTable(o: { events: InstanceEvent[]; unavailable?: string }): Html {
+  return html`<h2>Cluster events</h2>
+${o.unavailable ? html`<p class="muted">${o.unavailable[0]!.toUpperCase()}${o.unavailable.slice(1)}.</p>` : ''}
+${
+  o.events.length
+    ? html`<table class="data" data-testid="events"><thead><tr><th scope="col">Last seen</th><th scope="col">Type</th><th scope="col">Object</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Count</th></tr></thead><tbody>
+${o.events.map((e) => html`<tr${e.type === 'Warning' ? html` class="warning"` : ''}><td class="nowrap">${utc(e.at)}</td><td>${e.type}</td><td>${OBJECT_LABEL[e.object]}</td><td><code>${e.reason}</code></td><td>${e.message}</td><td>${e.count}</td></tr>`)}
+</tbody></table>`
+    : o.unavailable
+      ? ''
+      : html`<p class="muted">No recent events (Kubernetes keeps them for about an hour).</p>`
+}`;
 }
 
 /** Everything that happened (and the lease end and snapshot expiry to come), in time order. */
@@ -128,12 +162,13 @@ export function machineDetail(o: {
   viewer: Viewer;
   machine: StoredInstance;
   history: { at: string; actor: string; action: string; reason: string }[];
+  events: { events: InstanceEvent[]; unavailable?: string };
   now: Date;
 }): Html {
   const i = o.machine;
   return html`<div class="page-head"><h1>${i.name}</h1><span class="live" data-state="off">Live updates</span></div>
 <p id="live-note" class="visually-hidden" aria-live="polite"></p>
-<div class="machines" data-live="/events">${machineCard(i, o.viewer, o.now, o.viewer.isAdmin)}</div>
+<div class="machines" data-live="/api/v1/events">${machineCard(i, o.viewer, o.now, o.viewer.isAdmin)}</div>
 <h2>Conditions</h2>
 ${
   i.conditions.length
@@ -142,6 +177,7 @@ ${i.conditions.map((c) => html`<tr><td>${c.type}</td><td>${c.status}</td><td><co
 </tbody></table>`
     : html`<p class="muted">No conditions reported yet.</p>`
 }
+${eventsTable(o.events)}
 <h2>History</h2>
 <ol class="timeline">
 ${timeline(i, o.history).map((t) => html`<li><time>${utc(t.at)}</time>${t.text}</li>`)}

@@ -3,7 +3,11 @@ import type { Provisioner, Result } from '../../provisioner/api.ts';
 import { redirect } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
 import { adminPage } from '../pages/admin.ts';
+import { paged, pageNumber, pageOf } from '../pages/pager.ts';
 import type { Ctx, Wrap } from './context.ts';
+
+const MACHINES_PER_PAGE = 100;
+const USERS_PER_PAGE = 50;
 
 export function adminRoutes(
   router: Router,
@@ -16,17 +20,20 @@ export function adminRoutes(
     '/admin',
     wrap((ctx) => {
       const q = new URL(ctx.req.url ?? '/', 'http://x').searchParams;
-      const all = api.list(ctx.actor, { all: true });
       const capacity = api.capacity(ctx.actor);
-      if (!all.ok || !capacity.ok) return ctx.notFound();
       const filters = { owner: q.get('owner') ?? '', phase: q.get('phase') ?? '', node: q.get('node') ?? '' };
-      const machines = all.value.filter(
-        (i) =>
-          (!filters.owner ||
-            (i.ownerEmail || i.ownerId).toLowerCase().includes(filters.owner.toLowerCase())) &&
-          (!filters.phase || i.phase === filters.phase) &&
-          (!filters.node || i.node === filters.node),
-      );
+      // One page of each long list, filtered and cut in SQL: at 10,000 machines the whole table was 2.8 MB
+      // and reading every row took over 300 ms.
+      const search = (page: number) =>
+        web.machines(ctx.actor.userId, filters, {
+          limit: MACHINES_PER_PAGE,
+          offset: (page - 1) * MACHINES_PER_PAGE,
+        });
+      let found = search(pageNumber(q.get('mpage'), Number.MAX_SAFE_INTEGER, MACHINES_PER_PAGE));
+      if (!found.ok || !capacity.ok) return ctx.notFound();
+      const mpage = pageNumber(q.get('mpage'), found.value.matching, MACHINES_PER_PAGE);
+      if (found.value.items.length === 0 && found.value.matching > 0) found = search(mpage);
+      if (!found.ok) return ctx.notFound();
       const auditQuery = {
         ...(q.get('actor') ? { actor: q.get('actor')! } : {}),
         ...(q.get('instance') ? { instance: q.get('instance')! } : {}),
@@ -37,18 +44,21 @@ export function adminRoutes(
       };
       const audit = web.searchAudit(ctx.actor.userId, auditQuery);
       const users = web.users(ctx.actor.userId);
+      const machines = paged(found.value.items, found.value.matching, mpage, MACHINES_PER_PAGE);
+      const userPage = pageOf(users.ok ? users.value : [], q.get('upage'), USERS_PER_PAGE);
       ctx.render(
         'Admin',
         '/admin',
         adminPage({
           viewer: ctx.viewer,
           machines,
-          total: all.value.length,
+          total: found.value.live,
+          query: q,
           filters,
           capacity: capacity.value,
           audit: audit.ok ? audit.value : [],
           auditQuery: Object.fromEntries(q),
-          users: users.ok ? users.value : [],
+          users: userPage,
           now: ctx.now,
         }),
         200,

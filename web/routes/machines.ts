@@ -42,7 +42,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function machineRoutes(
   router: Router,
   wrap: Wrap,
-  d: { provisioner: Pick<Provisioner, 'api' | 'web'> },
+  d: { provisioner: Pick<Provisioner, 'api' | 'web' | 'events'> },
 ): void {
   const { api } = d.provisioner;
   const flashOf = (ctx: Ctx) => {
@@ -159,10 +159,11 @@ export function machineRoutes(
   router.on(
     'GET',
     '/machines/:id',
-    wrap((ctx) => {
+    wrap(async (ctx) => {
       const found = api.get(ctx.actor, { id: ctx.params.id! });
       if (!found.ok) return ctx.notFound();
       const history = d.provisioner.web.history(ctx.actor.userId, found.value.id);
+      const events = await d.provisioner.events.recent(ctx.actor, { id: found.value.id });
       ctx.render(
         found.value.name,
         '/',
@@ -170,6 +171,7 @@ export function machineRoutes(
           viewer: ctx.viewer,
           machine: found.value,
           history: history.ok ? history.value : [],
+          events: events.ok ? events.value : { events: [] },
           now: ctx.now,
         }),
         200,

@@ -1,5 +1,6 @@
 // Admin pages without a cluster: quota overrides and deactivation, refused to non-admins.
 import { afterEach, describe, expect, it } from 'vitest';
+import { newInstanceRow } from '../../../provisioner/store/instances-repo.ts';
 import { Browser, startWeb, type WebUnderTest } from './support.ts';
 
 let w: WebUnderTest | undefined;
@@ -61,5 +62,55 @@ describe('admin: users', () => {
     expect(w.provisioner.web.signIn({ sub: 'sub-ada@example.com', email: 'ada@example.com' }).ok).toBe(true);
     const audit = w.provisioner.store.audit.all().map((e) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['set-quota', 'user-reactivated']));
+  });
+});
+
+describe('admin: all machines', () => {
+  it('shows a page at a time, filters by owner, and keeps the filter when paging', async () => {
+    w = await startWeb({});
+    const boss = signedIn(w, 'boss@corp.com');
+    const now = w.clock.now().toISOString();
+    // 230 live machines of two owners, and one deleted (never listed).
+    for (let i = 0; i < 231; i++) {
+      const owner = i % 2 ? 'ada@example.com' : 'bob@example.com';
+      w.provisioner.store.instances.insert(
+        newInstanceRow({
+          id: `m${String(i).padStart(3, '0')}-x${i}`,
+          name: `m${i}`,
+          ownerId: `U${owner}`,
+          ownerEmail: owner,
+          image: 'ubuntu-22.04',
+          cpu: 1,
+          memoryGiB: 2,
+          diskGiB: 20,
+          loginUser: 'ubuntu',
+          phase: i === 230 ? 'deleted' : 'running',
+          leaseEndsAt: now,
+          createdAt: now,
+        }),
+        now,
+      );
+    }
+    const rows = (text: string) => text.match(/<tr><td><a href="\/machines\//g)?.length ?? 0;
+    const first = await (await boss.browser.fetch('/admin')).text();
+    expect(first).toContain('(230 of 230)');
+    expect(rows(first)).toBe(100);
+    expect(first).toContain('1–100 of 230');
+    expect(first).toContain('Page 1 of 3');
+    const last = await (await boss.browser.fetch('/admin?mpage=3')).text();
+    expect(rows(last)).toBe(30);
+    expect(last).toContain('201–230 of 230');
+    // Out of range clamps to the last page; nonsense is the first.
+    expect(await (await boss.browser.fetch('/admin?mpage=999')).text()).toContain('201–230 of 230');
+    expect(await (await boss.browser.fetch('/admin?mpage=abc')).text()).toContain('1–100 of 230');
+
+    const ada = await (await boss.browser.fetch('/admin?owner=ADA%40example')).text();
+    expect(ada).toContain('(115 of 230)');
+    expect(ada).not.toContain('bob@example.com</td>');
+    const next = /href="([^"]*mpage=2[^"]*)"/.exec(ada)![1]!.replaceAll('&amp;', '&');
+    expect(next).toContain('owner=ADA%40example');
+    const second = await (await boss.browser.fetch(next)).text();
+    expect(rows(second)).toBe(15);
+    expect(second).toContain('101–115 of 115');
   });
 });

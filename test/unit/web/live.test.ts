@@ -11,16 +11,20 @@ afterEach(async () => {
   w = undefined;
 });
 
-/** Opens /events as `userId` and collects the events' names and data. */
-async function stream(web: WebUnderTest, userId: string) {
-  const s = web.provisioner.web.openSession(userId);
+/** Opens /api/v1/events as `userId` (browser session, or an API token) and collects the events. */
+async function stream(web: WebUnderTest, userId: string, token?: string) {
   const controller = new AbortController();
-  const res = await fetch(`${web.url}/events`, {
-    headers: { cookie: `__Host-tispace_session=${s.token}` },
+  const res = await fetch(`${web.url}/api/v1/events`, {
+    headers: token
+      ? { authorization: `Bearer ${token}` }
+      : { cookie: `__Host-tispace_session=${web.provisioner.web.openSession(userId).token}` },
     signal: controller.signal,
   });
   expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const events: { event: string; data: { id: string; mine?: boolean; html?: string } }[] = [];
+  const events: {
+    event: string;
+    data: { id: string; mine?: boolean; html?: string; machine?: Record<string, unknown> };
+  }[] = [];
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   void (async () => {
@@ -73,6 +77,9 @@ describe('live updates over SSE', () => {
     });
     w.provisioner.store.instances.insert(row, now);
     const adaStream = await stream(w, ada);
+    const token = w.provisioner.web.createToken(ada, { name: 'watch', scopes: ['machines:read'], days: 1 });
+    if (!token.ok) throw new Error(token.error.message);
+    const scriptStream = await stream(w, ada, token.value.token);
     const bobStream = await stream(w, ids['bob@example.com']!);
     const bossStream = await stream(w, ids['boss@corp.com']!);
     // Ada's stream opens with her machine as it is now.
@@ -89,6 +96,19 @@ describe('live updates over SSE', () => {
     expect(adaStream.events[1]!.data.html).toContain('>Ready<');
     expect(adaStream.events[1]!.data.html).toContain('ssh -p 30022 ubuntu@10.0.0.5');
     expect(adaStream.events[1]!.data.html).toContain('dev-2');
+    // The same event as API data: the Machine of GET /api/v1/machines/{id}; a script gets no markup.
+    expect(adaStream.events[1]!.data.machine).toMatchObject({
+      id: row.id,
+      phase: 'running',
+      node: 'dev-2',
+      ssh: 'ssh -p 30022 ubuntu@10.0.0.5',
+    });
+    await until(() => scriptStream.events.length === 2);
+    expect(scriptStream.events[1]!.data).toEqual({
+      id: row.id,
+      mine: true,
+      machine: adaStream.events[1]!.data.machine,
+    });
     expect(bossStream.events[0]).toMatchObject({ event: 'machine', data: { id: row.id, mine: false } });
     expect(bossStream.events[0]!.data.html).toContain('ada@example.com');
 
@@ -98,13 +118,26 @@ describe('live updates over SSE', () => {
     expect(adaStream.events[2]).toEqual({ event: 'gone', data: { id: row.id } });
     await new Promise((r) => setTimeout(r, 200));
     expect(bobStream.events).toEqual([]);
-    for (const s of [adaStream, bobStream, bossStream]) s.close();
+    for (const s of [adaStream, bobStream, bossStream, scriptStream]) s.close();
   });
 
-  it('refuses a stream without a session', async () => {
+  it('refuses a stream without a session or token, or with a token that may not read machines', async () => {
     w = await startWeb({});
-    const res = await fetch(`${w.url}/events`, { redirect: 'manual' });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/sign-in');
+    const none = await fetch(`${w.url}/api/v1/events`, { redirect: 'manual' });
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: { code: 'Unauthenticated' } });
+    const u = w.provisioner.web.signIn({ sub: 'ada', email: 'ada@example.com' });
+    if (!u.ok) throw new Error(u.error.message);
+    const keysOnly = w.provisioner.web.createToken(u.value.userId, {
+      name: 'k',
+      scopes: ['keys:read'],
+      days: 1,
+    });
+    if (!keysOnly.ok) throw new Error(keysOnly.error.message);
+    const scoped = await fetch(`${w.url}/api/v1/events`, {
+      headers: { authorization: `Bearer ${keysOnly.value.token}` },
+    });
+    expect(scoped.status).toBe(403);
+    expect(await scoped.json()).toMatchObject({ error: { code: 'InsufficientScope' } });
   });
 });

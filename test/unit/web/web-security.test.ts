@@ -86,6 +86,28 @@ describe('sessions', () => {
     const res = await replay.fetch('/keys');
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/sign-in');
+    // Nor may it change anything, even with the CSRF token of its page, nor use the API or the stream.
+    const post = await replay.post('/keys', { key: KEY, _csrf: csrf });
+    expect(post.status).toBe(401);
+    expect(w.provisioner.api.listKeys({ userId: 'web-devlocaladmin' })).toMatchObject({
+      ok: true,
+      value: [],
+    });
+    for (const path of ['/api/v1/machines', '/api/v1/events']) {
+      const api = await replay.fetch(path);
+      expect(api.status, path).toBe(401);
+      expect(await api.json()).toMatchObject({ error: { code: 'Unauthenticated' } });
+    }
+    const apiPost = await replay.fetch('/api/v1/keys', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ key: KEY }),
+    });
+    expect(apiPost.status).toBe(401);
+    expect(w.provisioner.api.listKeys({ userId: 'web-devlocaladmin' })).toMatchObject({
+      ok: true,
+      value: [],
+    });
   });
 
   it('sign out everywhere ends every session of the user', async () => {
@@ -104,6 +126,10 @@ describe('sessions', () => {
     w = await devWeb();
     const b = await signInWithDevLink(w);
     w.clock.advance(w.provisioner.web.policy.idleMs + 1000);
+    // The API refuses the expired session (a script, or the page's own calls).
+    const api = await b.fetch('/api/v1/machines');
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: { code: 'Unauthenticated' } });
     const res = await b.fetch('/');
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/sign-in?expired=1');

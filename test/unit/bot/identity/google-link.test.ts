@@ -6,13 +6,14 @@ import http from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createGoogleLink,
   type GoogleLink,
   type GoogleLinkOptions,
 } from '../../../../bot/identity/google-link.ts';
 import type { ManualClock, Provisioner } from '../../../../provisioner/api.ts';
+import { newInstanceRow } from '../../../../provisioner/store/instances-repo.ts';
 import {
   type FakeGoogle,
   type FakeGoogleLogin,
@@ -519,5 +520,152 @@ describe('freshness', () => {
     expect(renewed).toMatchObject({ linked: true, linkExpired: false, isAdmin: true });
     expect(Date.parse(renewed.user!.linkExpiresAt!)).toBe(clock.now().getTime() + 30 * DAY);
     expect(Date.parse(renewed.user!.linkExpiresAt!)).toBeGreaterThan(Date.parse(first.linkExpiresAt!));
+  });
+});
+
+describe('one person on the web and in Slack (the Google account decides)', () => {
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ada@laptop';
+  // After each (the file's beforeEach deletes users, which keys and sessions refer to).
+  afterEach(() => {
+    provisioner.store.db.exec(
+      'DELETE FROM instances; DELETE FROM ssh_keys; DELETE FROM web_sessions; DELETE FROM api_tokens; DELETE FROM quota_overrides;',
+    );
+  });
+
+  /** A machine as a create leaves it in the store (this provisioner has no cluster to run it). */
+  const machineOf = (ownerId: string, email: string, name: string) => {
+    const now = clock.now().toISOString();
+    provisioner.store.instances.insert(
+      newInstanceRow({
+        id: `${name}-${ownerId
+          .slice(-5)
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, 'x')}`,
+        name,
+        ownerId,
+        ownerEmail: email,
+        image: 'ubuntu-22.04',
+        cpu: 2,
+        memoryGiB: 4,
+        diskGiB: 20,
+        loginUser: 'ubuntu',
+        leaseEndsAt: new Date(clock.now().getTime() + 7 * DAY).toISOString(),
+        createdAt: now,
+      }),
+      now,
+    );
+  };
+  const names = (userId: string) => {
+    const l = provisioner.api.list({ userId });
+    return l.ok ? l.value.map((i) => i.name) : l.error.code;
+  };
+  /** Signs in on the web as the web's Google callback does once Google's answer passed the checks. */
+  const webSignIn = (login: FakeGoogleLogin) => {
+    const user = provisioner.web.signIn({ sub: login.sub, email: login.email });
+    if (!user.ok) throw new Error(user.error.message);
+    return user.value.userId;
+  };
+
+  it('web first: linking Slack later keeps the machines, keys, quota, sessions and tokens, in Slack and on the web', async () => {
+    const webUser = webSignIn(ADA);
+    expect(webUser).toBe('web-1001');
+    machineOf(webUser, 'ada@corp.com', 'web1');
+    expect(provisioner.api.addKey({ userId: webUser }, KEY).ok).toBe(true);
+    const session = provisioner.web.openSession(webUser);
+    const token = provisioner.web.createToken(webUser, { name: 'ci', scopes: ['machines:read'], days: 7 });
+    if (!token.ok) throw new Error(token.error.message);
+    provisioner.store.quotas.set(
+      webUser,
+      { ...provisioner.api.config.quota, cpu: 40 },
+      'boss',
+      clock.now().toISOString(),
+    );
+
+    const linked = await signIn(ADA);
+    expect(linked.status, linked.body).toBe(200);
+
+    // Slack sees the machine the web created, and the key (the machine's authorized_keys come from it).
+    expect(names('UADA')).toEqual(['web1']);
+    expect(provisioner.store.instances.findByName('UADA', 'web1')?.ownerEmail).toBe('ada@corp.com');
+    const keys = provisioner.api.listKeys(ADA_SLACK);
+    expect(keys.ok && keys.value.map((k) => k.comment)).toEqual(['ada@laptop']);
+    expect(provisioner.api.usage(ADA_SLACK)).toMatchObject({ ok: true, value: { quota: { cpu: 40 } } });
+    // The web: the open session and the script's token go on as the same person; a new sign-in too.
+    expect(provisioner.web.session(session.token)).toMatchObject({ ok: true, value: { userId: 'UADA' } });
+    expect(provisioner.web.authenticateToken(token.value.token)).toMatchObject({
+      ok: true,
+      value: { userId: 'UADA' },
+    });
+    expect(webSignIn(ADA)).toBe('UADA');
+    // Nothing is left behind on the web-only user.
+    expect(provisioner.store.instances.listByOwner('web-1001', { includeDeleted: true })).toEqual([]);
+    expect(provisioner.store.keys.list('web-1001')).toEqual([]);
+    const merged = provisioner.store.audit.all().find((e) => e.action === 'identity-merged');
+    expect(merged).toMatchObject({ actor: 'UADA', details: { from: 'web-1001', machines: 1 } });
+  });
+
+  it('Slack first: signing in on the web with the same Google account shows the Slack machines', async () => {
+    expect((await signIn(ADA)).status).toBe(200);
+    machineOf('UADA', 'ada@corp.com', 'slack1');
+    expect(webSignIn(ADA)).toBe('UADA');
+    // A second Google account of the same verified email (recreated account) is the same person too.
+    expect(webSignIn({ ...ADA, sub: '7777' })).toBe('UADA');
+    expect(names('UADA')).toEqual(['slack1']);
+  });
+
+  it('nobody takes another person’s machines this way', async () => {
+    // Bob used only the web; Ada links her Slack user.
+    const bob = webSignIn(BOB);
+    machineOf(bob, 'bob@corp.com', 'bobs');
+    const ada = webSignIn(ADA);
+    machineOf(ada, 'ada@corp.com', 'adas');
+    // Ada's Slack user completed with Bob's Google account: refused (not her Slack email).
+    const crossed = await signIn(BOB, {}, ADA_SLACK);
+    expect(crossed.status).toBe(403);
+    // Ada's own account, but Google did not verify the email, or it is not of an allowed domain.
+    expect((await signIn({ ...ADA, email_verified: false })).status).toBe(403);
+    expect((await signIn({ ...ADA, hd: 'evil.com' })).status).toBe(403);
+    expect((await signIn({ ...ADA, hd: undefined })).status).toBe(403);
+    expect(names('UADA')).toEqual('NotLinked');
+    expect(names(bob)).toEqual(['bobs']);
+    expect(names(ada)).toEqual(['adas']);
+    // Bob's Slack user links Bob's account: he gets his machines, and only his.
+    expect((await signIn(BOB, {}, BOB_SLACK)).status).toBe(200);
+    expect(names('UBOB')).toEqual(['bobs']);
+    expect(names(ada)).toEqual(['adas']);
+  });
+
+  it('a deactivated web-only user cannot come back by linking Slack, and nothing moves', async () => {
+    const webUser = webSignIn(ADA);
+    machineOf(webUser, 'ada@corp.com', 'web1');
+    provisioner.api.offboard(webUser, 'left the company');
+    const r = await signIn(ADA);
+    expect(r.status).toBe(403);
+    expect(textOf(r.body)).toContain('deactivated');
+    expect(provisioner.store.instances.listByOwner('UADA')).toEqual([]);
+    expect(provisioner.store.instances.listByOwner(webUser).map((i) => i.name)).toEqual(['web1']);
+    expect(provisioner.api.whoami(ADA_SLACK).linked).toBe(false);
+  });
+
+  it('two machines of the same name: the link is refused with what to do, and nothing moves', async () => {
+    // Ada's Slack user has a machine "dev" from an earlier Google account of the same email.
+    expect((await signIn({ ...ADA, sub: '0999' })).status).toBe(200);
+    machineOf('UADA', 'ada@corp.com', 'dev');
+    // A web-only user of the current account from before the Slack link, with a "dev" of its own.
+    provisioner.store.users.link('web-1001', {
+      teamId: '',
+      googleSub: '1001',
+      email: 'ada@corp.com',
+      linkedAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + DAY).toISOString(),
+    });
+    machineOf('web-1001', 'ada@corp.com', 'dev');
+    const r = await signIn(ADA);
+    expect(r.status).toBe(403);
+    expect(textOf(r.body)).toContain(
+      'Delete one of your machines named dev (in Slack or on the web), then link again.',
+    );
+    expect(provisioner.store.instances.listByOwner('web-1001').map((i) => i.name)).toEqual(['dev']);
+    expect(provisioner.store.instances.listByOwner('UADA').map((i) => i.name)).toEqual(['dev']);
   });
 });
