@@ -8,6 +8,7 @@ import path from 'node:path';
 import { repoRoot } from '../test/cluster/paths.ts';
 import { ackBench } from './ack/index.ts';
 import { concurrencyBench } from './concurrency.ts';
+import { firstLoginBench } from './first-login.ts';
 import {
   acquireControlPlane,
   cleanupLeftovers,
@@ -20,7 +21,7 @@ import { provisionBench } from './provision.ts';
 import { renderTable } from './report.ts';
 import { scaleBench } from './scale/index.ts';
 
-const SECTIONS = ['ack', 'provision', 'scale', 'concurrency'] as const;
+const SECTIONS = ['ack', 'provision', 'scale', 'concurrency', 'first-login'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]) {
@@ -53,7 +54,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--cleanup') cleanup = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench -- [--only ack,provision,scale,concurrency] [--quick] [--instances N] [--out file] [--cleanup]\n' +
+        'npm run bench -- [--only ack,provision,scale,concurrency,first-login] [--quick] [--instances N] [--out file] [--cleanup]\n' +
           '  --cleanup: only delete what an interrupted run left behind (bench-* namespaces, bench nodes, StorageClass)\n',
       );
       process.exit(0);
@@ -90,7 +91,10 @@ async function main(): Promise<void> {
     sections: args.only,
     machine: machine(),
   };
-  const lease = await acquireControlPlane();
+  // first-login boots machines on the real node (kubelet + patched cri-o): as root only.
+  const realNode =
+    args.only.includes('first-login') && process.getuid?.() === 0 && process.env.TISPACE_REAL_NODE !== '0';
+  const lease = await acquireControlPlane({ realNode });
   const kc = loadKubeConfig(lease.kubeconfig);
   if (args.cleanup) {
     try {
@@ -133,6 +137,11 @@ async function main(): Promise<void> {
             break;
           case 'concurrency':
             results.concurrency = await concurrencyBench(ctx);
+            break;
+          case 'first-login':
+            results['first-login'] = realNode
+              ? await firstLoginBench(ctx)
+              : { skipped: 'needs root and the real node (TISPACE_REAL_NODE=0 turns it off)' };
             break;
         }
       } catch (error) {
