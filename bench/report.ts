@@ -276,6 +276,49 @@ export function renderTable(results: Record<string, unknown>): string {
   const web = webTables(results.web, table);
   out.push(...web.text);
   targets.push(...web.targets);
+  const login = results['first-login'] as Any;
+  if (login?.stepsMs) {
+    const names: Record<string, string> = {
+      pvcBound: 'PVC bound (clone of the golden snapshot)',
+      podScheduled: 'Pod scheduled',
+      containerStarted: 'container started',
+      sshdAccepting: 'sshd accepting',
+      userTold: 'user told (notifier: running)',
+      firstLogin: 'first successful ssh login',
+    };
+    out.push(
+      table(
+        `6. Create → first SSH login on the real node, ${login.creates} creates one at a time (ms after the create call; ${login.note})`,
+        ['step', 'median', 'p95', 'max'],
+        Object.entries(login.stepsMs as Record<string, Any>).map(([k, v]) => [
+          names[k] ?? k,
+          ms(v.median, 0),
+          ms(v.p95, 0),
+          ms(v.max, 0),
+        ]),
+      ),
+      table(
+        '6b. Clone step alone: PVC from the golden snapshot until Bound (median)',
+        ['golden data / disk size', 'median'],
+        Object.entries(login.cloneMedianMs as Record<string, number>).map(([k, v]) => [k, ms(v, 0)]),
+      ),
+    );
+    targets.push([
+      'clone time flat in golden data size (large/small)',
+      `${login.cloneRatio.dataLargeOverSmall}×`,
+      yes(login.cloneRatio.dataLargeOverSmall < 2),
+    ]);
+    targets.push([
+      'clone time flat in disk size (500/30 GiB)',
+      `${login.cloneRatio.disk500Over30}×`,
+      yes(login.cloneRatio.disk500Over30 < 2),
+    ]);
+  } else if (login?.skipped)
+    out.push(`
+6. Create → first SSH login: skipped — ${login.skipped}`);
+  else if (login?.error)
+    out.push(`
+6. Create → first SSH login: FAILED — ${login.error}`);
 
   if (targets.length) out.push(table('Targets', ['target', 'measured', 'verdict'], targets));
   return `${out.join('\n')}\n`;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { repoRoot } from '../test/cluster/paths.ts';
 import { ackBench } from './ack/index.ts';
 import { concurrencyBench } from './concurrency.ts';
+import { firstLoginBench } from './first-login.ts';
 import {
   acquireControlPlane,
   cleanupLeftovers,
@@ -21,7 +22,7 @@ import { renderTable } from './report.ts';
 import { scaleBench } from './scale/index.ts';
 import { webBench } from './web/index.ts';
 
-const SECTIONS = ['ack', 'provision', 'scale', 'concurrency', 'web'] as const;
+const SECTIONS = ['ack', 'provision', 'scale', 'concurrency', 'web', 'first-login'] as const;
 /** Sections that need no cluster (the web section reads only its SQLite file). */
 const OFFLINE: readonly Section[] = ['web'];
 type Section = (typeof SECTIONS)[number];
@@ -56,7 +57,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--cleanup') cleanup = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench -- [--only ack,provision,scale,concurrency,web] [--quick] [--instances N] [--out file] [--cleanup]\n' +
+        'npm run bench -- [--only ack,provision,scale,concurrency,web,first-login] [--quick] [--instances N] [--out file] [--cleanup]\n' +
           '  --cleanup: only delete what an interrupted run left behind (bench-* namespaces, bench nodes, StorageClass)\n',
       );
       process.exit(0);
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
     sections: args.only,
     machine: machine(),
   };
+  // first-login boots machines on the real node (kubelet + patched cri-o): as root only.
+  const realNode =
+    args.only.includes('first-login') && process.getuid?.() === 0 && process.env.TISPACE_REAL_NODE !== '0';
   if (args.cleanup) {
     const lease = await acquireControlPlane();
     try {
@@ -103,7 +107,9 @@ async function main(): Promise<void> {
     return;
   }
   // The control plane only when a selected section uses it (`--only web` runs without one).
-  const lease = args.only.some((s) => !OFFLINE.includes(s)) ? await acquireControlPlane() : undefined;
+  const lease = args.only.some((s) => !OFFLINE.includes(s))
+    ? await acquireControlPlane({ realNode })
+    : undefined;
   const kc = lease ? loadKubeConfig(lease.kubeconfig) : undefined;
   const save = () => {
     mkdirSync(path.dirname(args.out), { recursive: true });
@@ -147,6 +153,11 @@ async function main(): Promise<void> {
             break;
           case 'web':
             results.web = await webBench({ quick: args.quick });
+            break;
+          case 'first-login':
+            results['first-login'] = realNode
+              ? await firstLoginBench(cluster())
+              : { skipped: 'needs root and the real node (TISPACE_REAL_NODE=0 turns it off)' };
             break;
         }
       } catch (error) {

@@ -29,6 +29,15 @@ if [[ -x "$bin/crio" && -x "$bin/pinns" ]]; then
   exit 0
 fi
 
+# One build per cache: another checkout building the same version waits here, then finds it done.
+mkdir -p "$cache"
+exec 9>"$cache/.build-$CRIO_VERSION-$patch_sum.lock"
+flock 9
+if [[ -x "$bin/crio" && -x "$bin/pinns" ]]; then
+  echo "$bin"
+  exit 0
+fi
+
 # shellcheck source=crio/patched-tree.sh
 source "$here/patched-tree.sh" >&2
 

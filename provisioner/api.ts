@@ -22,7 +22,7 @@ export type { ActivitySample, ActivitySource } from './jobs/activity-signals.ts'
 export type { JobKind } from './jobs/plan.ts';
 export { Jobs } from './jobs/scheduler.ts';
 export type { JobNotice, Notifier, PhaseChange } from './notifier.ts';
-export { fanOutNotifier } from './notifier.ts';
+export { fanOutNotifier, silentNotifier } from './notifier.ts';
 export { createJobs, Provisioner, type ProvisionerOptions } from './provisioner.ts';
 export type { Limits } from './service/catalog-api.ts';
 export { type Actor, DEACTIVATED_MESSAGE, type InstanceRef, type Whoami } from './service/context.ts';

@@ -5,9 +5,14 @@
 # Go (>= 1.26) must already be installed: Debian's is too old, and the control plane is compiled with it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-lists=$(find "$here" -maxdepth 3 -name ci-packages.txt -not -path '*/node_modules/*' | sort)
+lists=$(find "$here" \( -name node_modules -o -name .git -o -name .cache \) -prune -o -name ci-packages.txt -print | sort)
 # shellcheck disable=SC2046,SC2086
 packages=(python3 make g++ openssl $(cat $lists | sed 's/#.*//'))
+# --list: print the packages (one per line) and stop; the tests check every list is found.
+if [[ ${1:-} == --list ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

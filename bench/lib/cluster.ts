@@ -29,8 +29,8 @@ export const log = (line: string): void => {
  * integration tests' bookkeeping (test/cluster/lease.ts): release() stops it only if nobody else uses it
  * and a run started it — never one started with `npm run cluster -- up`.
  */
-export async function acquireControlPlane(): Promise<ControlPlaneLease> {
-  const lease = await acquireControlPlaneFor(log);
+export async function acquireControlPlane(o: { realNode?: boolean } = {}): Promise<ControlPlaneLease> {
+  const lease = await acquireControlPlaneFor(log, { realNode: o.realNode ?? false });
   log(`[bench] ${lease.started ? 'started' : 'reusing'} the local control plane (${lease.kubeconfig})`);
   return lease;
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { withLock } from './lock.ts';
 import { binaryCacheRoot, clusterSourceDir } from './paths.ts';
 import { cacheKey, componentVersions } from './versions.ts';
 
@@ -55,6 +56,33 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
   });
 }
 
+async function buildTarget(
+  target: (typeof targets)[number],
+  dir: string,
+  versions: ReturnType<typeof componentVersions>,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  log(`[cluster] building ${target.binaries.join(', ')} (${cacheKey(versions)}) into ${dir} …`);
+  // Build into a scratch directory and move into place, so an interrupted build never leaves a
+  // half-written binary that a later run would take for a finished one.
+  const scratch = path.join(dir, `.build-${process.pid}`);
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  try {
+    const out = target.packages.length === 1 ? path.join(scratch, target.binaries[0]) : `${scratch}/`;
+    await run(
+      goExecutable(),
+      ['build', '-o', out, ...target.packages],
+      path.join(clusterSourceDir, target.module),
+    );
+    for (const b of target.binaries) renameSync(path.join(scratch, b), path.join(dir, b));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  log(`[cluster] built ${target.binaries.join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
 /**
  * Builds whatever binaries are missing from the cache (`go build` from the pinned modules) and returns the
  * bin directory. Progress goes to `log` (stderr by default). A cold build takes many minutes.
@@ -69,27 +97,18 @@ export async function ensureBinaries(
   // The node's binaries only when a real node is asked for (they add minutes to a cold build).
   const wanted = targets.filter((t) => options.node || !t.binaries.some((b) => nodeBinaries.has(b)));
   for (const target of wanted) {
-    const missing = target.binaries.filter((b) => !existsSync(path.join(dir, b)));
-    if (missing.length === 0) continue;
-    const started = Date.now();
-    log(`[cluster] building ${target.binaries.join(', ')} (${cacheKey(versions)}) into ${dir} …`);
-    // Build into a scratch directory and move into place, so an interrupted build never leaves a
-    // half-written binary that a later run would take for a finished one.
-    const scratch = path.join(dir, `.build-${process.pid}`);
-    rmSync(scratch, { recursive: true, force: true });
-    mkdirSync(scratch, { recursive: true });
-    try {
-      const out = target.packages.length === 1 ? path.join(scratch, target.binaries[0]) : `${scratch}/`;
-      await run(
-        goExecutable(),
-        ['build', '-o', out, ...target.packages],
-        path.join(clusterSourceDir, target.module),
-      );
-      for (const b of target.binaries) renameSync(path.join(scratch, b), path.join(dir, b));
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-    log(`[cluster] built ${target.binaries.join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const missing = () => target.binaries.filter((b) => !existsSync(path.join(dir, b)));
+    if (missing().length === 0) continue;
+    // One build per cache, not one per checkout: other checkouts (CI clones, worktrees) wait for it.
+    await withLock(
+      path.join(dir, `.lock-${target.binaries[0]}`),
+      async () => {
+        if (missing().length === 0) return;
+        await buildTarget(target, dir, versions, log);
+      },
+      (holder) =>
+        log(`[cluster] waiting for process ${holder}, which is building ${target.binaries.join(', ')}`),
+    );
   }
   return dir;
 }

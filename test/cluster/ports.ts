@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { checkoutId } from './node/layout.ts';
 
 /** Loopback ports of the local control plane. */
 export interface ClusterPorts {
@@ -10,14 +11,23 @@ export interface ClusterPorts {
   scheduler: number;
 }
 
-/** Preferred ports (documented in test/cluster/README.md); a busy one is replaced by a free ephemeral port. */
-export const preferredPorts: ClusterPorts = {
+/** The ports of a checkout whose offset is 0 (documented in test/cluster/README.md). */
+export const basePorts: ClusterPorts = {
   etcdClient: 22379,
   etcdPeer: 22380,
   apiserver: 26443,
   controllerManager: 20257,
   scheduler: 20259,
 };
+
+/**
+ * Preferred ports: the base ports shifted by 10 × (0…49) from the checkout id, so two checkouts starting
+ * at the same moment (CI clones, worktrees) do not both find a port free and then race to bind it. A busy
+ * one is still replaced by a free ephemeral port.
+ */
+export const preferredPorts: ClusterPorts = Object.fromEntries(
+  Object.entries(basePorts).map(([k, v]) => [k, v + 10 * (Number.parseInt(checkoutId.slice(2, 4), 16) % 50)]),
+) as unknown as ClusterPorts;
 
 /** Whether nothing listens on 127.0.0.1:port (by binding it for a moment). */
 export function isPortFree(port: number): Promise<boolean> {

@@ -205,6 +205,7 @@ const TIER_PER_MINUTE: Record<string, number> = {
   'views.push': 100,
   'views.publish': 100,
   'users.info': 100,
+  'users.list': 20,
   'users.lookupByEmail': 50,
 };
 
@@ -610,6 +611,34 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (!id) return invalidArgs(['missing required field: user']);
       const u = users.get(id);
       return u ? { ok: true, user: userJson(u) } : fail('user_not_found');
+    },
+
+    // Cursor pagination as Slack does it: an opaque next_cursor, '' on the last page; limit ≤ 1000
+    // (Slack advises ≤ 200); deleted (deactivated) members are listed with deleted: true.
+    'users.list': (args) => {
+      const limitArg = str(args.limit);
+      const limit = limitArg === undefined || limitArg === '0' ? 200 : Number(limitArg);
+      if (!Number.isInteger(limit) || limit < 0) return invalidArgs(['limit must be a positive integer']);
+      const all = [...users.values()].sort((a, b) => a.id.localeCompare(b.id));
+      const cursorArg = str(args.cursor);
+      let start = 0;
+      if (cursorArg) {
+        const decoded = Buffer.from(cursorArg, 'base64').toString('utf8');
+        const after = /^user:(.+)$/.exec(decoded)?.[1];
+        if (!after) return fail('invalid_cursor');
+        start = all.findIndex((u) => u.id > after);
+        if (start < 0) start = all.length;
+      }
+      const page = all.slice(start, start + Math.min(limit, 1000));
+      const more = start + page.length < all.length;
+      return {
+        ok: true,
+        members: page.map(userJson),
+        cache_ts: Math.floor(now() / 1000),
+        response_metadata: {
+          next_cursor: more ? Buffer.from(`user:${page.at(-1)!.id}`).toString('base64') : '',
+        },
+      };
     },
 
     'users.lookupByEmail': (args) => {

@@ -5,13 +5,17 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { WebClient } from '@slack/web-api';
 import { createTiSpaceApp, type TiSpaceApp } from '../../../bot/app.ts';
+import { createGoogleLink } from '../../../bot/identity/google-link.ts';
 import type { JobsPort } from '../../../bot/jobs-port.ts';
 import { createLogger } from '../../../bot/logger.ts';
-import { Provisioner, type TiSpaceConfig } from '../../../provisioner/api.ts';
+import { Provisioner, systemClock, type TiSpaceConfig } from '../../../provisioner/api.ts';
+import { type FakeGoogle, startFakeGoogle } from '../../fakes/google/fake-google.ts';
 import { type FakeSlack, type FakeSlackUser, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { postCommand, postEvent, postInteraction, type SignedPostResult } from '../../fakes/slack/sign.ts';
 import { namespaceConfig, TEST_IMAGE } from '../../support/config.ts';
+import { freePort } from '../../support/ports.ts';
 import { tempDir } from '../../support/temp.ts';
 import { kubeConfig } from './cluster.ts';
 
@@ -54,6 +58,13 @@ export interface BotHarness {
   event(event: Record<string, unknown>): Promise<SignedPostResult>;
   /** Links a Slack user to a Google identity directly (what the sign-in flow ends with). */
   link(user: string, email: string): void;
+  /** The fake Google issuer, when the harness was started with `google: true`. */
+  google?: FakeGoogle;
+  /**
+   * The real sign-in as a user goes through it (needs `google: true`): `/tispace login`, the link's
+   * button, Google's consent (as `email`), the callback. Returns the callback page's status and text.
+   */
+  signInWithGoogle(user: string, email: string): Promise<{ status: number; text: string }>;
   /** Ephemeral replies to `user`, newest last. */
   replies(user: string): string[];
   /** Waits for the next reply to `user` after `count` replies. */
@@ -70,7 +81,17 @@ export interface HarnessOptions {
   wrapApi?: (api: Provisioner['api']) => Provisioner['api'];
   retryConfig?: { retries: number; minTimeout?: number; maxTimeout?: number };
   startProvisioner?: boolean;
+  /**
+   * Wire the real Google sign-in (bot/identity/google-link.ts) to a fake Google issuer, with
+   * GOOGLE_ALLOWED_DOMAINS = the users' domain; otherwise the link routes are absent.
+   */
+  google?: boolean;
 }
+
+export const GOOGLE_CLIENT = {
+  clientId: 'harness-client.apps.googleusercontent.com',
+  clientSecret: 'harness-secret',
+};
 
 export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
   const fake = await startFakeSlack({ token: TOKEN, teamId: TEAM, users: USERS.map((u) => ({ ...u })) });
@@ -90,6 +111,13 @@ export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
     log,
   });
   const api = o.wrapApi ? o.wrapApi(provisioner.api) : provisioner.api;
+  const port = o.google ? await freePort() : 0;
+  const google = o.google
+    ? await startFakeGoogle({
+        ...GOOGLE_CLIENT,
+        redirectUris: [`http://127.0.0.1:${port}/auth/google/callback`],
+      })
+    : undefined;
   const bot = createTiSpaceApp({
     provisioner: {
       api,
@@ -102,17 +130,30 @@ export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
       apiUrl: fake.url,
       retryConfig: o.retryConfig ?? { retries: 0 },
     },
-    port: 0,
+    port,
     log,
-    googleLink: () => ({
-      startUrl: (actor) => `https://tispace.example.com/auth/google/start?u=${actor.userId}`,
-      routes: [],
-    }),
+    googleLink: google
+      ? (slack: WebClient) =>
+          createGoogleLink({
+            ...GOOGLE_CLIENT,
+            allowedDomains: ['example.com'],
+            publicUrl: `http://127.0.0.1:${port}`,
+            secret: randomBytes(32).toString('hex'),
+            endpoints: google.urls,
+            provisioner: api,
+            slack,
+            clock: systemClock,
+            log: log.child({ component: 'google-link' }),
+          })
+      : () => ({
+          startUrl: (actor) => `https://tispace.example.com/auth/google/start?u=${actor.userId}`,
+          routes: [],
+        }),
     ...(o.jobs ? { jobs: o.jobs } : {}),
   });
   if (o.startProvisioner ?? true) await provisioner.start();
-  const { port } = await bot.start();
-  const origin = `http://127.0.0.1:${port}`;
+  const started = await bot.start();
+  const origin = `http://127.0.0.1:${started.port}`;
   const url = `${origin}/slack/events`;
 
   const replies = (user: string) => (fake.ephemeral.get(user) ?? []).map((e) => e.text ?? '');
@@ -204,6 +245,23 @@ export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
         { googleSub: `sub-${user}-${randomBytes(2).toString('hex')}`, email },
       );
     },
+    ...(google ? { google } : {}),
+    async signInWithGoogle(user, email) {
+      if (!google) throw new Error('the harness was started without google: true');
+      const before = replies(user).length;
+      await harness.command(user, 'login');
+      await harness.nextReply(user, before);
+      const blocks = JSON.stringify(fake.ephemeral.get(user)?.at(-1)?.blocks ?? []);
+      const startUrl = /"url":"(http[^"]*\/auth\/google\/start[^"]*)"/.exec(blocks)?.[1];
+      if (!startUrl) throw new Error(`no sign-in button in the reply to /tispace login: ${blocks}`);
+      const start = await fetch(JSON.parse(`"${startUrl}"`) as string, { redirect: 'manual' });
+      const location = start.headers.get('location');
+      if (start.status !== 302 || !location) throw new Error(`sign-in start answered ${start.status}`);
+      google.setNextLogin({ sub: `google-${user}`, email, email_verified: true, hd: email.split('@')[1] });
+      const callback = await google.authorize(location);
+      const page = await fetch(callback, { redirect: 'manual' });
+      return { status: page.status, text: await page.text() };
+    },
     replies,
     async nextReply(user, count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -221,6 +279,7 @@ export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
       await provisioner.stop();
       provisioner.store.close?.();
       await fake.close();
+      await google?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -174,6 +174,22 @@ describe('users', () => {
       'users_not_found',
     );
   });
+
+  it('pages users.list with cursors as Slack does, deactivated members included, and refuses a bad cursor', async () => {
+    const first = await web.users.list({ limit: 2 });
+    expect(first.members?.map((m) => m.id)).toEqual(['U1', 'U2']);
+    const cursor = first.response_metadata?.next_cursor;
+    expect(cursor).toBeTruthy();
+    const second = await web.users.list({ limit: 2, cursor: cursor! });
+    expect(second.members?.map((m) => [m.id, m.deleted])).toEqual([['U3', true]]);
+    expect(second.response_metadata?.next_cursor).toBe('');
+    // The WebClient's paginate() walks every page.
+    const ids: string[] = [];
+    for await (const page of web.paginate('users.list', { limit: 1 }))
+      ids.push(...((page as { members?: { id: string }[] }).members ?? []).map((m) => m.id));
+    expect(ids).toEqual(['U1', 'U2', 'U3']);
+    expect(await slackError(web.users.list({ cursor: 'bm90IGEgY3Vyc29y' }))).toBe('invalid_cursor');
+  });
 });
 
 describe('views', () => {

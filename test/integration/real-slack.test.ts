@@ -1,0 +1,278 @@
+// The whole product path, as users take it: signed Slack requests to the real Bolt app (fake Slack Web
+// API), the real Google sign-in against a fake issuer, the real control plane, and machines that boot on
+// the real node (kubelet + TiSpace's patched cri-o, runc in place of Kata, btrfs in place of RBD). Every
+// login runs the SSH command from the user's DM as printed, with the real OpenSSH client.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIONS } from '../../bot/constants.ts';
+import { buildImageTree, exportOciImage } from '../../images/builder.ts';
+import type { Instance } from '../../provisioner/api.ts';
+import { realNodePool } from '../cluster/node/layout.ts';
+import { localSnapshotClass, localStorageClass } from '../cluster/node/local-volumes.ts';
+import { importImage } from '../cluster/node/oci-image.ts';
+import { type BotHarness, botConfig, startBotHarness } from './support/bot-harness.ts';
+import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
+import {
+  freshSshKey,
+  publishTreeAsGolden,
+  pvcDirectory,
+  realNodeRunning,
+  runPrintedSsh,
+} from './support/real-node.ts';
+
+const GOLDEN = 'golden-debian-12';
+type Key = ReturnType<typeof freshSshKey>;
+
+describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () => {
+  const ns = useNamespace('real-slack');
+  let h: BotHarness;
+  const core = () => kubeConfig().makeApiClient(CoreV1Api);
+  const custom = () => kubeConfig().makeApiClient(CustomObjectsApi);
+
+  beforeAll(async () => {
+    const { tree } = await buildImageTree('debian-12');
+    const oci = await exportOciImage('debian-12');
+    await importImage(oci.layout, oci.tag, oci.reference);
+    await publishTreeAsGolden(ns.name, GOLDEN, tree);
+    h = await startBotHarness({
+      namespace: ns.name,
+      google: true,
+      config: botConfig(ns.name, {
+        devPool: realNodePool,
+        snapshotClass: localSnapshotClass,
+        images: [
+          {
+            name: 'debian-12',
+            description: 'Debian 12',
+            snapshot: GOLDEN,
+            storageClass: localStorageClass,
+            containerImage: oci.reference,
+            loginUser: 'debian',
+            minDiskGiB: 10,
+            defaultDiskGiB: 30,
+          },
+        ],
+      }),
+    });
+  }, 1_800_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Runs `/tispace <text>` and returns the reply it got. */
+  async function run(user: string, text: string): Promise<string> {
+    const before = h.replies(user).length;
+    const r = await h.command(user, text);
+    expect(r.status).toBe(200);
+    return h.nextReply(user, before, 30_000);
+  }
+
+  /** The user's machine by name, or by id (a deleted machine keeps its id, not its name). */
+  const instance = (user: string, ref: string | { id: string }): Instance => {
+    const got = h.provisioner.api.get({ userId: user }, ref);
+    if (!got.ok) throw new Error(got.error.message);
+    return got.value;
+  };
+
+  /** The SSH command in the machine's DM once it says the machine is ready (the DM is updated in place). */
+  async function commandFromDm(user: string, name: string): Promise<string> {
+    const ready = await waitFor(
+      async () => {
+        const i = instance(user, name);
+        return i.phase === 'running' && i.sshHost && i.notifyRef ? i : undefined;
+      },
+      { timeoutMs: 240_000, what: `${name} running`, intervalMs: 500 },
+    );
+    const ref = JSON.parse(ready.notifyRef!) as { channel: string; ts: string };
+    return waitFor(
+      async () => {
+        await h.bot.notifier.idle();
+        const m = h.fake.message(ref.channel, ref.ts);
+        return /ssh -p \d+ [a-z_][a-z0-9_-]*@[0-9.]+/.exec(m?.text ?? '')?.[0];
+      },
+      { timeoutMs: 30_000, what: `the SSH command in ${name}'s DM` },
+    );
+  }
+
+  /** Logs in with the printed command until sshd answers (it starts a few seconds after the container). */
+  function login(printed: string, key: Key, remote: string) {
+    return waitFor(
+      async () => {
+        const r = runPrintedSsh(printed, key, remote);
+        return r.code === 0 ? r : undefined;
+      },
+      { timeoutMs: 120_000, what: `ssh login with ${printed}`, intervalMs: 1_000 },
+    );
+  }
+
+  /** The machine's ed25519 host key, as `ssh-keyscan` reads it at the printed address. */
+  function hostKey(printed: string): string {
+    const [, port, host] = /-p (\d+) \S+@(\S+)/.exec(printed) ?? [];
+    const out = execFileSync('ssh-keyscan', ['-t', 'ed25519', '-p', port!, host!], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const line = out.split('\n').find((l) => l.includes('ssh-ed25519'));
+    if (!line) throw new Error(`no host key at ${host}:${port}`);
+    return line.split(/\s+/).slice(1, 3).join(' ');
+  }
+
+  async function rootPvc(id: string) {
+    const list = await core().listNamespacedPersistentVolumeClaim({
+      namespace: ns.name,
+      labelSelector: `tispace.io/instance=${id}`,
+    });
+    return list.items[0];
+  }
+
+  async function podsOf(id: string) {
+    return (
+      await core().listNamespacedPod({ namespace: ns.name, labelSelector: `tispace.io/instance=${id}` })
+    ).items;
+  }
+
+  let adaKey: Key;
+  let adaCommand = '';
+
+  it('Ada links Google, adds her key and creates a machine from Slack; the DM’s command logs her in on her own volume', {
+    timeout: 900_000,
+  }, async () => {
+    // Before linking, creating is refused with the way to link.
+    expect(await run('UADA', 'create box --image debian-12 --cpu 1 --mem 1')).toMatch(
+      /link your Google account/i,
+    );
+    const signedIn = await h.signInWithGoogle('UADA', 'ada@example.com');
+    expect(signedIn.status, signedIn.text).toBe(200);
+    expect(h.provisioner.api.whoami({ userId: 'UADA', teamId: 'TFAKE' }).linked).toBe(true);
+
+    // With no key, a machine nobody can log into is not created; the reply says how to add one.
+    const noKey = await run('UADA', 'create box --image debian-12 --cpu 1 --mem 1');
+    expect(noKey).toMatch(/no SSH key/i);
+    expect(noKey).toContain('/tispace key add');
+    expect(h.provisioner.api.get({ userId: 'UADA' }, 'box').ok).toBe(false);
+
+    adaKey = freshSshKey('ada@laptop');
+    expect(await run('UADA', `key add ${adaKey.publicKey}`)).toMatch(/added/i);
+    expect(await run('UADA', 'create box --image debian-12 --cpu 1 --mem 1')).toContain('Creating *box*');
+
+    adaCommand = await commandFromDm('UADA', 'box');
+    const box = instance('UADA', 'box');
+    expect(adaCommand).toBe(`ssh -p ${box.sshPort} debian@${box.sshHost}`);
+    const first = await login(
+      adaCommand,
+      adaKey,
+      'findmnt -no SOURCE,FSTYPE /; systemctl is-system-running; id -un',
+    );
+    const pvc = (await rootPvc(box.id))!;
+    const [source, systemState, user] = first.stdout.trim().split('\n');
+    // The root file system is the PVC's btrfs subvolume (cloned from the golden snapshot), not the image.
+    expect(source).toMatch(new RegExp(`\\[/vols/${pvc.spec?.volumeName}\\] btrfs$`));
+    expect(systemState).toMatch(/^(running|degraded|starting)$/);
+    expect(user).toBe('debian');
+    const wrote = runPrintedSsh(
+      adaCommand,
+      adaKey,
+      'echo kept > ~/note && echo tool | sudo -n tee /usr/local/bin/mytool >/dev/null',
+    );
+    expect(wrote.code, wrote.stderr).toBe(0);
+
+    // /tispace stop: the Pod goes, the files stay on the volume.
+    expect(await run('UADA', 'stop box')).toContain('Stopping *box*');
+    await waitFor(
+      async () =>
+        instance('UADA', 'box').phase === 'stopped' && (await podsOf(box.id)).length === 0 ? true : undefined,
+      { timeoutMs: 180_000, what: 'box stopped and its Pod gone' },
+    );
+    const dir = await pvcDirectory(ns.name, pvc.metadata!.name!);
+    expect(readFileSync(path.join(dir, 'home', 'debian', 'note'), 'utf8')).toBe('kept\n');
+
+    // /tispace start: the same PVC, the files are there.
+    expect(await run('UADA', 'start box')).toContain('Starting *box*');
+    const again = await login(await commandFromDm('UADA', 'box'), adaKey, 'cat ~/note /usr/local/bin/mytool');
+    expect(again.stdout).toBe('kept\ntool\n');
+    expect((await rootPvc(box.id))?.metadata?.uid).toBe(pvc.metadata?.uid);
+  });
+
+  it('delete (confirmed) snapshots the disk before the PVC goes; restore brings the files back', {
+    timeout: 900_000,
+  }, async () => {
+    const box = instance('UADA', 'box');
+    const pvc = (await rootPvc(box.id))!;
+    expect(await run('UADA', 'delete box')).toMatch(/delete/i);
+    const confirmed = await h.click('UADA', ACTIONS.deleteConfirm, box.id);
+    expect(confirmed.status).toBe(200);
+
+    // Watch the disk go: at the first moment the PVC is deleting or gone, the snapshot is already ready.
+    const snapshotAtDiskLoss = await waitFor(
+      async () => {
+        const current = await rootPvc(box.id);
+        if (current && !current.metadata?.deletionTimestamp) return undefined;
+        const snaps = (await custom().listNamespacedCustomObject({
+          group: 'snapshot.storage.k8s.io',
+          version: 'v1',
+          namespace: ns.name,
+          plural: 'volumesnapshots',
+          labelSelector: `tispace.io/instance=${box.id}`,
+        })) as {
+          items: {
+            metadata: { name: string };
+            spec: { source: { persistentVolumeClaimName?: string } };
+            status?: { readyToUse?: boolean };
+          }[];
+        };
+        return { snaps: snaps.items, pvcGone: !current };
+      },
+      { timeoutMs: 300_000, what: 'the disk deleted', intervalMs: 100 },
+    );
+    const finals = snapshotAtDiskLoss.snaps.filter(
+      (s) => s.spec.source.persistentVolumeClaimName === pvc.metadata?.name,
+    );
+    expect(finals).toHaveLength(1);
+    expect(finals[0]!.status?.readyToUse).toBe(true);
+    await waitFor(async () => (instance('UADA', { id: box.id }).phase === 'deleted' ? true : undefined), {
+      timeoutMs: 120_000,
+      what: 'box deleted',
+    });
+    expect(instance('UADA', { id: box.id }).snapshotName).toBe(finals[0]!.metadata.name);
+
+    expect(await run('UADA', 'restore box')).toContain('Restoring *box*');
+    const restored = await login(
+      await commandFromDm('UADA', 'box'),
+      adaKey,
+      'cat ~/note /usr/local/bin/mytool',
+    );
+    expect(restored.stdout).toBe('kept\ntool\n');
+    expect((await rootPvc(box.id))?.metadata?.uid).not.toBe(pvc.metadata?.uid);
+    adaCommand = await commandFromDm('UADA', 'box');
+  });
+
+  it("Bob's key does not open Ada's machine, and his machine has host keys of its own", {
+    timeout: 900_000,
+  }, async () => {
+    expect((await h.signInWithGoogle('UBOB', 'bob@example.com')).status).toBe(200);
+    const bobKey = freshSshKey('bob@laptop');
+    expect(await run('UBOB', `key add ${bobKey.publicKey}`)).toMatch(/added/i);
+
+    const refused = runPrintedSsh(adaCommand, bobKey, 'true');
+    expect(refused.code).toBe(255);
+    expect(refused.stderr).toContain('Permission denied (publickey)');
+    const adaHostKey = hostKey(adaCommand);
+
+    // The node has two CPUs: Ada's machine stops before Bob's starts.
+    await run('UADA', 'stop box');
+    const adaId = instance('UADA', 'box').id;
+    await waitFor(async () => ((await podsOf(adaId)).length === 0 ? true : undefined), {
+      timeoutMs: 180_000,
+      what: "Ada's Pod gone",
+    });
+    expect(await run('UBOB', 'create bobs --image debian-12 --cpu 1 --mem 1')).toContain('Creating *bobs*');
+    const bobCommand = await commandFromDm('UBOB', 'bobs');
+    expect((await login(bobCommand, bobKey, 'id -un')).stdout).toBe('debian\n');
+    expect(runPrintedSsh(bobCommand, adaKey, 'true').code).toBe(255);
+    expect(hostKey(bobCommand)).not.toBe(adaHostKey);
+  });
+});
