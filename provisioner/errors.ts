@@ -11,7 +11,9 @@ export type UserErrorCode =
   | 'QuotaExceeded'
   | 'NoCapacity'
   | 'Conflict'
-  | 'InvalidState';
+  | 'InvalidState'
+  /** A machine nobody could log in to: the user has no SSH key yet. */
+  | 'NoSshKey';
 
 export interface UserError {
   readonly code: UserErrorCode;

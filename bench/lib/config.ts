@@ -1,5 +1,6 @@
 import type { Actor, ProvisionerApi, TiSpaceConfig } from '../../provisioner/api.ts';
 import { TEST_IMAGE, testConfig } from '../../test/support/config.ts';
+import { giveTestKey } from '../../test/support/keys.ts';
 import { BENCH_POOL, BENCH_TOLERATION, GOLDEN_SNAPSHOT } from './cluster.ts';
 
 export const SIGNING_SECRET = 'bench-signing-secret';
@@ -26,6 +27,7 @@ export function linkBenchUsers(api: ProvisionerApi, n: number): Actor[] {
   return Array.from({ length: n }, (_, i) => {
     const actor = { userId: benchUser(i), teamId: TEAM };
     api.linkIdentity(actor, { googleSub: `sub-${i}`, email: benchEmail(i) });
+    giveTestKey(api, actor);
     return actor;
   });
 }

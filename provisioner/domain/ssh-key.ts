@@ -20,6 +20,10 @@ const ALLOWED = [
 export const KEY_HELP =
   'paste one OpenSSH public key line, e.g. "ssh-ed25519 AAAA… you@laptop" (the contents of ~/.ssh/id_ed25519.pub)';
 
+/** Why a create is refused when the user has no key yet, and how to add one (Slack and web). */
+export const NO_SSH_KEY =
+  'you have no SSH key yet, so you could not log in to the machine: add your public key first with `/tispace key add <key>` in Slack or on the SSH keys page of the web dashboard (the contents of ~/.ssh/id_ed25519.pub; `ssh-keygen -t ed25519` makes one), then create again';
+
 /** True when the text looks like any private key (PEM/OpenSSH/PuTTY); such text is never stored or echoed. */
 export const looksLikePrivateKey = (text: string): boolean =>
   /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|PuTTY-User-Key-File-|-----BEGIN OPENSSH PRIVATE KEY-----/.test(text);

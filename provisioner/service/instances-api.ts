@@ -2,6 +2,7 @@ import { type CreateRequest, resolveCreateRequest } from '../domain/create-reque
 import { formatDuration } from '../domain/duration.ts';
 import type { Instance } from '../domain/instance.ts';
 import { newInstanceId } from '../domain/names.ts';
+import { NO_SSH_KEY } from '../domain/ssh-key.ts';
 import { fail, ok, type Result, UserErrorAbort } from '../errors.ts';
 import { quotaProblem } from '../quota.ts';
 import { newInstanceRow, type StoredInstance } from '../store/instances-repo.ts';
@@ -31,6 +32,8 @@ export function instancesApi(ctx: ServiceContext) {
         const first = resolved.problems[0]!;
         return fail('InvalidInput', resolved.problems.map((p) => p.message).join('; '), first.field);
       }
+      // Without a key the machine would boot and refuse every login (Permission denied (publickey)).
+      if (store.keys.list(actor.userId).length === 0) return fail('NoSshKey', NO_SSH_KEY);
       const { spec, image, leaseMs, name } = resolved.value;
       const overhead = await ctx.d.capacity.overhead();
       const now = ctx.now();

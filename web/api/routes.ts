@@ -67,6 +67,7 @@ const STATUS: Record<string, number> = {
   InvalidState: 409,
   QuotaExceeded: 409,
   NoCapacity: 409,
+  NoSshKey: 409,
 };
 
 const ALL_BUT_ADMIN: ApiScope[] = ['machines:read', 'machines:write', 'keys:read', 'keys:write'];

@@ -15,6 +15,7 @@ import { type FakeGoogle, startFakeGoogle } from '../../fakes/google/fake-google
 import { type FakeSlack, type FakeSlackUser, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { postCommand, postEvent, postInteraction, type SignedPostResult } from '../../fakes/slack/sign.ts';
 import { namespaceConfig, TEST_IMAGE } from '../../support/config.ts';
+import { giveTestKey } from '../../support/keys.ts';
 import { freePort } from '../../support/ports.ts';
 import { tempDir } from '../../support/temp.ts';
 import { kubeConfig } from './cluster.ts';
@@ -56,7 +57,7 @@ export interface BotHarness {
   /** Submits `user`'s open modal (top of their stack) with the given state values. */
   submit(user: string, values: Record<string, Record<string, unknown>>): Promise<SignedPostResult>;
   event(event: Record<string, unknown>): Promise<SignedPostResult>;
-  /** Links a Slack user to a Google identity directly (what the sign-in flow ends with). */
+  /** Links a Slack user to a Google identity directly (what the sign-in flow ends with) and gives them the fixture SSH key. */
   link(user: string, email: string): void;
   /** The fake Google issuer, when the harness was started with `google: true`. */
   google?: FakeGoogle;
@@ -240,10 +241,12 @@ export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
     },
     event: (event) => postEvent(url, SIGNING_SECRET, event, { team_id: TEAM }),
     link(user, email) {
-      provisioner.api.linkIdentity(
-        { userId: user, teamId: TEAM },
-        { googleSub: `sub-${user}-${randomBytes(2).toString('hex')}`, email },
-      );
+      const actor = { userId: user, teamId: TEAM };
+      provisioner.api.linkIdentity(actor, {
+        googleSub: `sub-${user}-${randomBytes(2).toString('hex')}`,
+        email,
+      });
+      giveTestKey(provisioner.api, actor);
     },
     ...(google ? { google } : {}),
     async signInWithGoogle(user, email) {

@@ -1,4 +1,5 @@
 // Helpers to run a real Provisioner (real SQLite file, real informers) against the local control plane.
+
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
   type TiSpaceConfig,
 } from '../../../provisioner/api.ts';
 import { seedGolden } from '../../cluster/golden.ts';
+import { giveTestKey } from '../../support/keys.ts';
 import { silentLog } from '../../support/log.ts';
 import { tempDbPath } from '../../support/temp.ts';
 import { kubeConfig, useNamespace, waitFor } from './cluster.ts';
@@ -114,6 +116,7 @@ export function linkUser(
 ): { userId: string; teamId: string } {
   const actor = { userId, teamId: 'T1' };
   p.api.linkIdentity(actor, { googleSub: `sub-${userId}`, email });
+  giveTestKey(p.api, actor);
   return actor;
 }
 
