@@ -180,7 +180,10 @@ describe('SSH keys', () => {
     expect((await run('UADA', 'key')).text).toContain('`key` needs add, list or remove');
     expect((await run('UADA', 'key lst')).text).toContain('did you mean `key list`');
     expect((await run('UADA', 'key remove ada@laptop')).text).toContain('Removed key');
-    expect((await run('UADA', 'key list')).text).toContain('no SSH keys');
+    // Only the key Ada had before (the fixture's) is left.
+    const left = await run('UADA', 'key list');
+    expect(left.json).not.toContain('ada@laptop');
+    expect(left.json).toContain('fixture@tispace.test');
   });
 
   it('a pasted private key is refused with a warning, never stored, echoed or logged', async () => {
@@ -192,7 +195,8 @@ describe('SSH keys', () => {
       expect(reply.text).toContain('looks like a *private* key');
       expect(reply.text + reply.json).not.toContain(body);
     }
-    expect(h.provisioner.api.listKeys({ userId: 'UADA' })).toMatchObject({ ok: true, value: [] });
+    const keys = h.provisioner.api.listKeys({ userId: 'UADA' });
+    expect(keys.ok && keys.value.map((k) => k.comment)).toEqual(['fixture@tispace.test']);
     // Nothing Slack received and nothing the app logged contains the key material.
     expect(JSON.stringify(h.fake.calls)).not.toContain(body);
     expect(h.logs.join('')).not.toContain(body);

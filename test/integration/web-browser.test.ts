@@ -1,10 +1,12 @@
 // The web front end in a real browser (Debian's chromium driven by playwright-core) against TiSpace as
 // `npm start` serves it (web + Slack receiver on one HTTP server), the fake Google issuer and the real
 // control plane. Screenshots of the main pages are saved to .cache/screenshots/.
+
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { giveTestKey } from '../support/keys.ts';
 import { repoRoot, useNamespace } from './support/cluster.ts';
 import { ADMIN, startWebServer, type WebServer } from './support/web-server.ts';
 
@@ -45,6 +47,8 @@ describe('the web UI in a browser', () => {
       { userId: 'UADA', teamId: 'TWEB' },
       { googleSub: 'g-ada', email: 'ada@example.com' },
     );
+    // …and has the SSH key she added there (creating needs one).
+    giveTestKey(server.provisioner.api, { userId: 'UADA', teamId: 'TWEB' });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [

@@ -3,7 +3,7 @@
 import type { Actor, ProvisionerApi } from '../../provisioner/api.ts';
 
 export const TEST_PUBLIC_KEY =
-  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl fixture@tispace.test';
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIP/+w4NH231T/0k4WXbHL2G4+IeduuyPLPOYSsbnA3jR fixture@tispace.test';
 
 /** Gives `actor` the fixture key (what `/tispace key add` does); throws if it is refused. */
 export function giveTestKey(api: Pick<ProvisionerApi, 'addKey'>, actor: Actor): void {

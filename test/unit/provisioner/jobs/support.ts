@@ -2,6 +2,7 @@
 // cluster), a recording Notifier (the front-end boundary) and an activity source the test controls.
 
 import { ManualClock } from '../../../../provisioner/clock.ts';
+import { parsePublicKey } from '../../../../provisioner/domain/ssh-key.ts';
 import type { TiSpaceConfig } from '../../../../provisioner/config/schema.ts';
 import type {
   ActivitySample,
@@ -16,6 +17,7 @@ import type { Store } from '../../../../provisioner/store/store.ts';
 import { testConfig } from '../../../support/config.ts';
 import { D } from '../../../support/durations.ts';
 import { instanceRow, RUNNING } from '../../../support/instances.ts';
+import { TEST_PUBLIC_KEY } from '../../../support/keys.ts';
 import { silentLog as log } from '../../../support/log.ts';
 import { offlineProvisioner } from '../../../support/offline-provisioner.ts';
 import { tempDbPath } from '../../../support/temp.ts';
@@ -67,6 +69,10 @@ export function linkUser(store: Store, clock: ManualClock, userId: string, email
     expiresAt: new Date(clock.now().getTime() + 365 * D).toISOString(),
   });
   if (tz) store.users.setTimeZone(userId, tz);
+  // Creating needs a key (a machine nobody can log in to is refused).
+  const key = parsePublicKey(TEST_PUBLIC_KEY);
+  if (!key.ok) throw new Error(key.message);
+  store.keys.add({ userId, ...key.key, createdAt: clock.now().toISOString() });
 }
 
 export function insertInstance(
