@@ -206,7 +206,11 @@ beforeAll(async () => {
 describe('manifests/ (kustomize)', () => {
   it('base and example overlay build to the expected objects', () => {
     // Cluster-scoped kinds carry no namespace; every other object must be in TiSpace's.
-    const CLUSTER_SCOPED = new Set(['Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    const CLUSTER_SCOPED = new Set([
+      'Namespace',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ]);
     const expected = [
       'Namespace/tispace',
       'ServiceAccount/tispace',

@@ -71,8 +71,7 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     return h.nextReply(user, before, 30_000);
   }
 
-  /** The user's machine by name, or by id (a deleted machine keeps its id, not its name). */
-  const instance = (user: string, ref: string | { id: string }): Instance => {
+  const instance = (user: string, ref: string): Instance => {
     const got = h.provisioner.api.get({ userId: user }, ref);
     if (!got.ok) throw new Error(got.error.message);
     return got.value;
@@ -233,11 +232,15 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     );
     expect(finals).toHaveLength(1);
     expect(finals[0]!.status?.readyToUse).toBe(true);
-    await waitFor(async () => (instance('UADA', { id: box.id }).phase === 'deleted' ? true : undefined), {
-      timeoutMs: 120_000,
-      what: 'box deleted',
-    });
-    expect(instance('UADA', { id: box.id }).snapshotName).toBe(finals[0]!.metadata.name);
+    // A deleted machine is no longer the user's to act on (only to restore by name): read the store.
+    const deleted = await waitFor(
+      async () => {
+        const row = h.provisioner.store.instances.get(box.id);
+        return row?.phase === 'deleted' ? row : undefined;
+      },
+      { timeoutMs: 120_000, what: 'box deleted' },
+    );
+    expect(deleted.snapshotName).toBe(finals[0]!.metadata.name);
 
     expect(await run('UADA', 'restore box')).toContain('Restoring *box*');
     const restored = await login(

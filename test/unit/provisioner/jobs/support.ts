@@ -2,8 +2,8 @@
 // cluster), a recording Notifier (the front-end boundary) and an activity source the test controls.
 
 import { ManualClock } from '../../../../provisioner/clock.ts';
-import { parsePublicKey } from '../../../../provisioner/domain/ssh-key.ts';
 import type { TiSpaceConfig } from '../../../../provisioner/config/schema.ts';
+import { parsePublicKey } from '../../../../provisioner/domain/ssh-key.ts';
 import type {
   ActivitySample,
   ActivitySource,
