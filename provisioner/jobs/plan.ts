@@ -19,6 +19,8 @@ export type PlannedActionKind =
   | 'notify-idle-stopped'
   /** Stopped and nearing the end of retention: remind. */
   | 'remind-retention'
+  /** The final retention reminder cannot be delivered: tell the admins once; the deletion proceeds. */
+  | 'report-undeliverable'
   /** Retention over: delete (the reconciler snapshots the disk first and deletes it only once ready). */
   | 'delete-retention'
   /** The final snapshot is ready: tell the owner until when it can be restored. */
