@@ -1,9 +1,9 @@
 // What the scheduled jobs would do, as data: the dry-run planner's answer and the runners' work list.
 
 /** The scheduled jobs, each on its own cron schedule (config.jobs). */
-export type JobKind = 'reminders' | 'expiry' | 'idle' | 'retention';
+export type JobKind = 'reminders' | 'expiry' | 'idle' | 'retention' | 'directory';
 
-export const JOB_KINDS: readonly JobKind[] = ['reminders', 'expiry', 'idle', 'retention'];
+export const JOB_KINDS: readonly JobKind[] = ['reminders', 'expiry', 'idle', 'retention', 'directory'];
 
 export type PlannedActionKind =
   /** Lease reminder notice with Extend / Stop / Delete buttons. */

@@ -4,6 +4,7 @@ import { mergeRefusal, mergeWebOnlyUser } from '../identity-merge.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
 import type { User } from '../store/users-repo.ts';
 import type { Actor, ServiceContext } from './context.ts';
+import { offboardUser } from './offboard.ts';
 
 const AGAIN = 'run /tispace login again';
 
@@ -111,19 +112,6 @@ export function identityApi(ctx: ServiceContext) {
     },
 
     /** The user left the company: stop their machines (disks kept) and block new requests. */
-    offboard(userId: string, reason: string): StoredInstance[] {
-      const now = ctx.now().toISOString();
-      const stopped = store.durably(() => {
-        store.users.deactivate(userId, reason, now);
-        const running = store.instances.listByOwner(userId).filter((i) => i.desired === 'running');
-        for (const i of running) {
-          store.instances.update(i.id, { desired: 'stopped' }, now);
-          ctx.audit('system', 'stop', i.id, `owner offboarded: ${reason}`, {});
-        }
-        return running;
-      });
-      for (const i of stopped) ctx.wake(i.id);
-      return stopped;
-    },
+    offboard: (userId: string, reason: string): StoredInstance[] => offboardUser(ctx, userId, reason),
   };
 }
