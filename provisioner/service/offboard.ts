@@ -20,3 +20,15 @@ export function offboardUser(ctx: ServiceContext, userId: string, reason: string
   for (const i of stopped) ctx.wake(i.id);
   return stopped;
 }
+
+/**
+ * An admin lets an offboarded user back in. Their machines are woken so their Secrets get the user's keys
+ * again (an offboarded owner's keys are left out of every Secret).
+ */
+export function reactivateUser(ctx: ServiceContext, userId: string, adminId: string): void {
+  ctx.store.durably(() => {
+    ctx.store.users.reactivate(userId);
+    ctx.audit(adminId, 'user-reactivated', null, `reactivated by admin ${adminId}`, { userId });
+  });
+  for (const i of ctx.store.instances.listByOwner(userId)) ctx.wake(i.id);
+}
