@@ -2,7 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { type Clock, type Notifier, type ProvisionerApi, systemClock } from '../provisioner/api.ts';
+import {
+  type Clock,
+  type DirectorySource,
+  type Notifier,
+  type ProvisionerApi,
+  systemClock,
+} from '../provisioner/api.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { botTokenAuthorize } from './bot-authorize.ts';
 import type { BotDeps } from './deps.ts';
@@ -13,6 +19,7 @@ import { FollowUps } from './listeners/follow-ups.ts';
 import { registerListeners } from './listeners/index.ts';
 import { type BotMetrics, createMetrics } from './metrics.ts';
 import { SlackNotifier } from './notifier/slack-notifier.ts';
+import { slackDirectory } from './slack-directory.ts';
 import { slackErrorCode } from './slack-errors.ts';
 
 /** Retries for Slack Web API calls: 429s wait Retry-After inside the client, then try again. */
@@ -56,6 +63,8 @@ export interface TiSpaceApp {
   app: App;
   receiver: Receiver;
   notifier: SlackNotifier;
+  /** The workspace directory for the directory job (offboarding), on the app's own client. */
+  directory: DirectorySource;
   deps: BotDeps;
   /** Starts serving; resolves with the port actually bound (HTTP mode). */
   start(): Promise<{ port: number }>;
@@ -131,6 +140,7 @@ export function createTiSpaceApp(options: TiSpaceAppOptions): TiSpaceApp {
     app,
     receiver,
     notifier,
+    directory: slackDirectory(client),
     deps,
     async start() {
       const started = (await (host ? app.start({ port, host }) : app.start(port))) as unknown;

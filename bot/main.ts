@@ -72,11 +72,13 @@ export async function main(mode: { dev?: boolean } = {}): Promise<void> {
       log: log.child({ component: 'google-link' }),
     });
 
-  // Scheduled jobs (reminders, expiry, idle, retention); one leader among replicas via a Lease.
+  // Scheduled jobs (reminders, expiry, idle, retention, directory); one leader among replicas via a Lease.
   const jobs = createJobs(provisioner, {
     // The provisioner's keep-alive connection pool, shared.
     kubeConfig: provisioner.kubeConfig,
     log: log.child({ component: 'jobs' }),
+    // Slack's member directory once the bot exists (none without Slack: the directory job then does nothing).
+    directory: () => bot?.directory,
   });
 
   const host = env.HOST ?? (dev ? '127.0.0.1' : undefined);

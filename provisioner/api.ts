@@ -19,6 +19,7 @@ export type { Result, UserError, UserErrorCode } from './errors.ts';
 export type { InstanceEvent } from './instance-events.ts';
 export { MetricsActivitySource } from './jobs/activity.ts';
 export type { ActivitySample, ActivitySource } from './jobs/activity-signals.ts';
+export type { DirectoryMember, DirectorySource } from './jobs/directory.ts';
 export type { JobKind } from './jobs/plan.ts';
 export { Jobs } from './jobs/scheduler.ts';
 export type { JobNotice, Notifier, PhaseChange } from './notifier.ts';

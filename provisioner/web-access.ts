@@ -236,15 +236,11 @@ export class WebAccess {
     const user = this.d.store.users.get(userId);
     if (!user) return fail('NotFound', `no user ${userId}`);
     if (active) {
-      this.d.store.users.reactivate(userId);
-      this.d.store.audit.record({
-        at: this.d.clock.now().toISOString(),
-        actor: adminId,
-        action: 'user-reactivated',
-        instanceId: null,
-        reason: `reactivated by admin ${adminId}`,
-        details: { userId },
-      });
+      // Already active: nothing to do (the page's button may be stale).
+      if (user.deactivatedAt) {
+        const back = this.d.api.reactivate({ userId: adminId }, userId);
+        if (!back.ok) return back;
+      }
     } else {
       this.d.api.offboard(userId, `deactivated by admin ${adminId}`);
       this.endAllSessions(userId);

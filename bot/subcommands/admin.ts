@@ -128,6 +128,23 @@ export async function adminCommand(ctx: CommandContext): Promise<void> {
         text: `${sub === 'stop' ? 'Stopping' : 'Deleting'} \`${done.value.id}\` of <@${done.value.ownerId}>.`,
       });
     }
+    case 'reactivate': {
+      const ref = idArg(ctx);
+      const userId = ref && userIdOf(ref);
+      if (!userId)
+        return ctx.reply({
+          text: `:warning: \`admin reactivate\` needs one user: @mention them or give their user id (U…).${usage('reactivate')}`,
+        });
+      if (!api.whoami({ userId }).user?.deactivatedAt)
+        return ctx.reply({
+          text: `:information_source: <@${userId}> is not deactivated; there is nothing to reactivate.`,
+        });
+      const back = api.reactivate(ctx.actor, userId);
+      if (!back.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, back.error));
+      return ctx.reply({
+        text: `<@${userId}> is reactivated: they can use TiSpace again, and their SSH keys work on their machines again.`,
+      });
+    }
     case 'reap': {
       const parsed = parseArgs(ctx.args.slice(1), reapSpec);
       if (!parsed.ok) return ctx.reply({ text: `:warning: ${parsed.message}` });

@@ -50,6 +50,11 @@ export const ADMIN_SUBCOMMANDS: readonly SubcommandInfo[] = [
   { name: 'stop', usage: '/tispace admin stop <id>', summary: 'stop anyone’s instance' },
   { name: 'delete', usage: '/tispace admin delete <id>', summary: 'delete anyone’s instance' },
   { name: 'reap', usage: '/tispace admin reap --dry-run', summary: 'what the scheduled jobs would do now' },
+  {
+    name: 'reactivate',
+    usage: '/tispace admin reactivate <@user|userId>',
+    summary: 'let an offboarded user back in',
+  },
 ];
 
 /** Subcommands that work without a linked Google account. */

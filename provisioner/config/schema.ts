@@ -141,6 +141,8 @@ export const configSchema = z.strictObject({
       idleCpuPercent: z.number().positive().max(100).default(2),
       retention: duration.prefault('14d'),
       retentionReminders: z.array(duration).prefault(['3d', '1d']),
+      /** Runs that failed to deliver the final retention reminder before the admins are told and retention proceeds. */
+      finalReminderAttempts: z.number().int().positive().default(3),
       snapshotGrace: duration.prefault('7d'),
       quietHours: z
         .strictObject({ start: z.number().int().min(0).max(23), end: z.number().int().min(0).max(23) })

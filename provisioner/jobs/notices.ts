@@ -82,6 +82,12 @@ export class NoticeDelivery {
     throw new Error(`${kind} notice for ${id} not delivered; retried next run`);
   }
 
+  /** Something admins must know; throws if the front end failed (the caller retries next run). */
+  async alertAdmins(text: string): Promise<void> {
+    const notifier = typeof this.o.notifier === 'function' ? this.o.notifier() : this.o.notifier;
+    await notifier.adminAlert(text);
+  }
+
   /** Hands the notice to the front end; false when it was not delivered (or the notifier threw). */
   async deliver(userId: string, notice: JobNotice): Promise<boolean> {
     const notifier = typeof this.o.notifier === 'function' ? this.o.notifier() : this.o.notifier;

@@ -1,9 +1,9 @@
 // What the scheduled jobs would do, as data: the dry-run planner's answer and the runners' work list.
 
 /** The scheduled jobs, each on its own cron schedule (config.jobs). */
-export type JobKind = 'reminders' | 'expiry' | 'idle' | 'retention';
+export type JobKind = 'reminders' | 'expiry' | 'idle' | 'retention' | 'directory';
 
-export const JOB_KINDS: readonly JobKind[] = ['reminders', 'expiry', 'idle', 'retention'];
+export const JOB_KINDS: readonly JobKind[] = ['reminders', 'expiry', 'idle', 'retention', 'directory'];
 
 export type PlannedActionKind =
   /** Lease reminder notice with Extend / Stop / Delete buttons. */
@@ -19,6 +19,8 @@ export type PlannedActionKind =
   | 'notify-idle-stopped'
   /** Stopped and nearing the end of retention: remind. */
   | 'remind-retention'
+  /** The final retention reminder cannot be delivered: tell the admins once; the deletion proceeds. */
+  | 'report-undeliverable'
   /** Retention over: delete (the reconciler snapshots the disk first and deletes it only once ready). */
   | 'delete-retention'
   /** The final snapshot is ready: tell the owner until when it can be restored. */

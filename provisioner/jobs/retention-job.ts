@@ -6,6 +6,9 @@ import { plannedAction, type Step } from './plan.ts';
 import { finalOffset, reminderKey } from './reminder-schedule.ts';
 import {
   DELETE_RETENTION,
+  FINAL_REMINDER_FAILED,
+  FINAL_REMINDER_UNDELIVERABLE,
+  type FinalDelivery,
   planRetention,
   RETENTION_REMINDER,
   retentionApplies,
@@ -41,18 +44,26 @@ export function planRetentionJob(ctx: JobContext, now: Date): Step[] {
           }
         : undefined,
   );
-  const finalSentAt = (i: StoredInstance): number | undefined => {
+  const finalKey = (i: StoredInstance): string | undefined => {
     const last = finalOffset(policy.retentionReminders);
-    if (last === undefined) return undefined;
-    const at = store.reminders.sentAt(
-      i.id,
-      RETENTION_REMINDER,
-      reminderKey(retentionDeadline(i, policy), last),
-    );
+    return last === undefined ? undefined : reminderKey(retentionDeadline(i, policy), last);
+  };
+  const finalSentAt = (i: StoredInstance): number | undefined => {
+    const key = finalKey(i);
+    const at = key && store.reminders.sentAt(i.id, RETENTION_REMINDER, key);
     return at ? Date.parse(at) : undefined;
   };
+  const delivery = (i: StoredInstance): FinalDelivery => {
+    const key = finalKey(i);
+    if (key === undefined) return { failures: 0 };
+    const reported = store.reminders.sentAt(i.id, FINAL_REMINDER_UNDELIVERABLE, key);
+    return {
+      failures: store.reminders.count(i.id, FINAL_REMINDER_FAILED, `${key}#`),
+      reportedAt: reported ? Date.parse(reported) : undefined,
+    };
+  };
   const plan = (i: StoredInstance, tz = ownerZone(store, i.ownerId)) =>
-    planRetention(i, now, policy, tz, finalSentAt(i));
+    planRetention(i, now, policy, tz, finalSentAt(i), delivery(i));
   const zones = store.users.timeZones();
   for (const i of store.instances.listLive()) {
     if (!retentionApplies(i)) continue;
@@ -67,17 +78,54 @@ export function planRetentionJob(ctx: JobContext, now: Date): Step[] {
           'remind-retention',
           `deletion ${formatUtc(p.deleteAt)}; the ${formatDuration(offsetMs)} reminder${final ? ' (final)' : ''}`,
         ),
-        run: () =>
-          notices.sendClaimed(i.id, RETENTION_REMINDER, key, now, (fresh) => {
-            const again = plan(fresh);
-            if (again?.kind !== 'remind' || again.reminder.key !== key) return undefined;
-            return {
-              kind: 'retention-reminder',
-              instance: fresh,
-              deleteAt: again.deleteAt,
-              final: again.reminder.final,
-            };
-          }),
+        run: async () => {
+          try {
+            return await notices.sendClaimed(i.id, RETENTION_REMINDER, key, now, (fresh) => {
+              const again = plan(fresh);
+              if (again?.kind !== 'remind' || again.reminder.key !== key) return undefined;
+              return {
+                kind: 'retention-reminder',
+                instance: fresh,
+                deleteAt: again.deleteAt,
+                final: again.reminder.final,
+              };
+            });
+          } catch (error) {
+            // Counted per run: after policy.finalReminderAttempts the admins are told and retention proceeds.
+            if (final)
+              store.reminders.claim(
+                i.id,
+                FINAL_REMINDER_FAILED,
+                `${key}#${now.toISOString()}`,
+                now.toISOString(),
+              );
+            throw error;
+          }
+        },
+      });
+    } else if (p?.kind === 'undeliverable') {
+      const { key } = p.reminder;
+      steps.push({
+        action: plannedAction(
+          'retention',
+          i,
+          'report-undeliverable',
+          `final reminder not delivered in ${p.failures} runs; deletion ${formatUtc(p.deleteAt)} as scheduled`,
+        ),
+        run: async () => {
+          if (!store.reminders.claim(i.id, FINAL_REMINDER_UNDELIVERABLE, key, now.toISOString()))
+            return false;
+          try {
+            await notices.alertAdmins(
+              `TiSpace could not deliver the final retention reminder for ${i.name} (${i.id}) to its owner <@${i.ownerId}> in ${p.failures} attempts. ` +
+                `It is deleted as scheduled at ${formatUtc(p.deleteAt)}; a snapshot of its disk is kept for ${formatDuration(policy.snapshotGrace)} and can be restored.`,
+            );
+          } catch (error) {
+            store.reminders.release(i.id, FINAL_REMINDER_UNDELIVERABLE, key);
+            throw error;
+          }
+          return true;
+        },
       });
     } else if (p?.kind === 'delete') {
       const key = retentionKey(i);

@@ -12,8 +12,15 @@ export const RETENTION_REMINDER = 'retention-reminder';
 /** Ledger kind recorded in the same transaction as the delete; the snapshot notice is owed while unmatched. */
 export const DELETE_RETENTION = 'delete-retention';
 export const SNAPSHOT_NOTICE = 'snapshot-taken';
+/** One claim per run that failed to deliver a final reminder (key: the reminder's key, '#', the run's time). */
+export const FINAL_REMINDER_FAILED = 'retention-final-failed';
+/** Claimed when the admins are told a final reminder is undeliverable (key: the reminder's key). */
+export const FINAL_REMINDER_UNDELIVERABLE = 'retention-final-undeliverable';
 
-type Policy = Pick<TiSpaceConfig['policy'], 'retention' | 'retentionReminders' | 'quietHours'>;
+type Policy = Pick<
+  TiSpaceConfig['policy'],
+  'retention' | 'retentionReminders' | 'quietHours' | 'finalReminderAttempts'
+>;
 type RetainedInstance = Pick<Instance, 'desired' | 'phase' | 'stoppedAt' | 'keep'>;
 
 export const retentionApplies = (i: RetainedInstance): boolean =>
@@ -30,15 +37,30 @@ export const retentionKey = (i: Pick<Instance, 'stoppedAt'>): string =>
   new Date(i.stoppedAt ?? 0).toISOString();
 
 export type RetentionPlan =
+  /** Send this reminder; the deletion is at `deleteAt`. */
   | { kind: 'remind'; reminder: DueReminder; deleteAt: string }
+  /** A reminder held back by the owner's quiet hours. */
   | { kind: 'deferred'; reminder: DueReminder; deleteAt: string }
+  /**
+   * The final reminder failed `failures` runs in a row: tell the admins (once) and stop trying; the deletion
+   * proceeds at `deleteAt` (the deadline) as if it had gone out.
+   */
+  | { kind: 'undeliverable'; reminder: DueReminder; failures: number; deleteAt: string }
   | { kind: 'delete'; reason: string }
   /** Past the deadline but the final reminder has not gone out long enough ago (or at all). */
   | { kind: 'waiting'; reason: string };
 
+/** The final reminder's delivery failures for this deadline (from the claims). */
+export interface FinalDelivery {
+  /** Runs that failed to deliver it. */
+  failures: number;
+  /** When the admins were told it is undeliverable (ms since epoch), undefined if not yet. */
+  reportedAt?: number | undefined;
+}
+
 /**
  * What retention does now. `finalSentAt` is when the final reminder for this deadline went out (from the
- * claim), undefined if it has not.
+ * claim), undefined if it has not; `delivery` counts its failed deliveries.
  */
 export function planRetention(
   instance: RetainedInstance,
@@ -46,6 +68,7 @@ export function planRetention(
   policy: Policy,
   tz: string | null,
   finalSentAt: number | undefined,
+  delivery: FinalDelivery = { failures: 0 },
 ): RetentionPlan | undefined {
   if (!retentionApplies(instance)) return undefined;
   const t = now.getTime();
@@ -53,6 +76,22 @@ export function planRetention(
   const deadline = stoppedAt + policy.retention;
   const last = finalOffset(policy.retentionReminders);
   const stoppedFor = `stopped since ${formatUtc(stoppedAt)}, retention ends ${formatUtc(deadline)}`;
+  if (last !== undefined && finalSentAt === undefined) {
+    if (delivery.reportedAt !== undefined) {
+      if (t < deadline) return undefined;
+      return {
+        kind: 'delete',
+        reason: `${stoppedFor}; final reminder undeliverable (admins told ${formatUtc(delivery.reportedAt)})`,
+      };
+    }
+    if (delivery.failures >= policy.finalReminderAttempts)
+      return {
+        kind: 'undeliverable',
+        reminder: { offsetMs: last, dueAt: deadline - last, final: true, key: reminderKey(deadline, last) },
+        failures: delivery.failures,
+        deleteAt: new Date(Math.max(deadline, t)).toISOString(),
+      };
+  }
   if (t < deadline) {
     const reminder = latestDueReminder(deadline, policy.retentionReminders, t, {
       armedAt: stoppedAt,

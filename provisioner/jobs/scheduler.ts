@@ -9,6 +9,8 @@ import type { PolicyActions } from '../service/policy-actions.ts';
 import type { Store } from '../store/store.ts';
 import { unavailableActivity } from './activity.ts';
 import type { ActivitySource } from './activity-signals.ts';
+import type { DirectorySource } from './directory.ts';
+import { planDirectory } from './directory-job.ts';
 import { planExpiry } from './expiry-job.ts';
 import { planIdle } from './idle-job.ts';
 import type { JobContext } from './job-context.ts';
@@ -29,6 +31,11 @@ export interface JobsOptions {
   clock?: Clock;
   /** Idle signals; default none (nothing is ever idle). createJobs (provisioner.ts) plugs in metrics.k8s.io. */
   activity?: ActivitySource;
+  /**
+   * The workspace directory the directory job checks users against (the front end's, or a getter for it:
+   * it may plug in later). Without one the directory job does nothing.
+   */
+  directory?: DirectorySource | (() => DirectorySource | undefined);
   /** holderIdentity in the election Lease; default hostname-pid. */
   identity?: string;
   /** Enables leader election (Lease `tispace-jobs` in config.namespace). Without it this runner always leads. */
@@ -49,8 +56,9 @@ export interface JobRun {
 }
 
 /**
- * The scheduler of the jobs: lease reminders, lease expiry, idle stop, retention. Every rule is a pure
- * function (lease-reminders.ts, expiry.ts, idle.ts, retention.ts) with its planner beside it (*-job.ts:
+ * The scheduler of the jobs: lease reminders, lease expiry, idle stop, retention, the directory check
+ * (offboarding). Every rule is a pure function (lease-reminders.ts, expiry.ts, idle.ts, retention.ts,
+ * directory.ts) with its planner beside it (*-job.ts:
  * reads the store, asks the rule, acts through the service's policy actions and notices.ts). Each run is
  * idempotent: reminders and notices are claimed exactly once in the store, and every action re-checks its
  * instance inside the transaction that makes it. On a cron schedule only the elected replica runs them.
@@ -140,7 +148,8 @@ export class Jobs {
   async dryRun(): Promise<PlannedAction[]> {
     const now = this.#clock.now();
     const actions: PlannedAction[] = [];
-    for (const kind of JOB_KINDS)
+    // The directory job acts on users, not instances, and asks Slack: not part of the dry run.
+    for (const kind of JOB_KINDS.filter((k) => k !== 'directory'))
       for (const step of await this.#plan(kind, now)) if (step.action) actions.push(step.action);
     return actions;
   }
@@ -184,6 +193,10 @@ export class Jobs {
         return planIdle(this.#ctx, this.#activity, now);
       case 'retention':
         return planRetentionJob(this.#ctx, now);
+      case 'directory': {
+        const d = this.#o.directory;
+        return planDirectory(this.#ctx, typeof d === 'function' ? d() : d, now);
+      }
     }
   }
 }

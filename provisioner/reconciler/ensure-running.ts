@@ -16,10 +16,12 @@ export async function ensureRunning(
   const image = config.images.find((i) => i.name === instance.image);
 
   const secret = world.secrets.get(names.secret, ns);
+  // An offboarded owner's keys stay out: an admin starting their machine must not let them back in.
+  const ownerActive = !store.users.get(instance.ownerId)?.deactivatedAt;
   const desiredSecret = buildSecret(
     config,
     instance,
-    store.keys.list(instance.ownerId).map((k) => k.publicKey),
+    ownerActive ? store.keys.list(instance.ownerId).map((k) => k.publicKey) : [],
   );
   const secretStop = await ctx.ensureOwned(instance, 'Secret', secret, () => desiredSecret);
   if (secretStop) return secretStop;

@@ -1,9 +1,10 @@
 import { SIGN_IN_LIFETIME, type SignInResult } from '../domain/sign-in.ts';
-import type { UserError } from '../errors.ts';
+import { fail, ok, type Result, type UserError } from '../errors.ts';
 import { mergeRefusal, mergeWebOnlyUser } from '../identity-merge.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
 import type { User } from '../store/users-repo.ts';
 import type { Actor, ServiceContext } from './context.ts';
+import { offboardUser, reactivateUser } from './offboard.ts';
 
 const AGAIN = 'run /tispace login again';
 
@@ -111,19 +112,19 @@ export function identityApi(ctx: ServiceContext) {
     },
 
     /** The user left the company: stop their machines (disks kept) and block new requests. */
-    offboard(userId: string, reason: string): StoredInstance[] {
-      const now = ctx.now().toISOString();
-      const stopped = store.durably(() => {
-        store.users.deactivate(userId, reason, now);
-        const running = store.instances.listByOwner(userId).filter((i) => i.desired === 'running');
-        for (const i of running) {
-          store.instances.update(i.id, { desired: 'stopped' }, now);
-          ctx.audit('system', 'stop', i.id, `owner offboarded: ${reason}`, {});
-        }
-        return running;
-      });
-      for (const i of stopped) ctx.wake(i.id);
-      return stopped;
+    offboard: (userId: string, reason: string): StoredInstance[] => offboardUser(ctx, userId, reason),
+
+    /** Admin: lets an offboarded user back in (their keys return to their machines' Secrets). */
+    reactivate(actor: Actor, userId: string): Result<User> {
+      const who = ctx.requireUser(actor);
+      if (!who.ok) return who;
+      if (!who.value.isAdmin) return fail('Forbidden', 'only admins can reactivate users');
+      const user = store.users.get(userId);
+      if (!user) return fail('NotFound', `${userId} has never used TiSpace; there is nothing to reactivate`);
+      if (!user.deactivatedAt)
+        return fail('InvalidState', `${userId} is not deactivated; there is nothing to reactivate`);
+      reactivateUser(ctx, userId, actor.userId);
+      return ok(store.users.get(userId)!);
     },
   };
 }

@@ -2,6 +2,7 @@ import { type Result, UserErrorAbort } from '../errors.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
 import type { Store } from '../store/store.ts';
 import type { ServiceContext } from './context.ts';
+import { offboardUser } from './offboard.ts';
 import { DELETE_PATCH, deleteRefusal, STOP_PATCH, stopRefusal } from './refusals.ts';
 
 /** Checks and records of a policy action (see stopForPolicy), run inside its transaction. */
@@ -62,6 +63,9 @@ export function policyActions(ctx: ServiceContext) {
         patch: DELETE_PATCH,
       });
     },
+
+    /** The owner left the workspace (directory job): as the user_change event does. */
+    offboard: (userId: string, reason: string): StoredInstance[] => offboardUser(ctx, userId, reason),
   };
 }
 

@@ -34,6 +34,16 @@ export class RemindersRepo {
     );
   }
 
+  /** How many claims of `kind` the instance has whose key starts with `keyPrefix`. */
+  count(instanceId: string, kind: string, keyPrefix: string): number {
+    const row = this.#sql
+      .get(
+        'SELECT COUNT(*) AS n FROM reminders WHERE instance_id = ? AND kind = ? AND substr(due_key, 1, length(?)) = ?',
+      )
+      .get(instanceId, kind, keyPrefix, keyPrefix) as { n: number };
+    return row.n;
+  }
+
   /** When the claim was made (ISO), undefined if there is none. */
   sentAt(instanceId: string, kind: string, dueKey: string): string | undefined {
     const row = this.#sql

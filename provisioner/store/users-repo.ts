@@ -126,6 +126,10 @@ export class UsersRepo {
     this.#sql.get('UPDATE users SET tz = ? WHERE user_id = ?').run(tz, userId);
   }
 
+  list(): User[] {
+    return (this.#sql.get('SELECT * FROM users ORDER BY user_id').all() as UserRow[]).map(fromRow);
+  }
+
   listLinked(): User[] {
     return (this.#sql.get('SELECT * FROM users WHERE google_sub IS NOT NULL').all() as UserRow[]).map(
       fromRow,

@@ -290,4 +290,24 @@ describe('interactions', () => {
     );
     expect((await run('UBOB', 'list')).text).toContain('deactivated');
   });
+
+  it('admin reactivate @user lets an offboarded user back in; admins only; a clear answer for an active user', async () => {
+    // UBOB was offboarded by the user_change test above.
+    expect(h.provisioner.api.whoami({ userId: 'UBOB' }).user?.deactivatedAt).toBeTruthy();
+    expect((await run('UADA', 'admin reactivate <@UBOB|bob>')).text).toContain('for TiSpace admins');
+    expect(h.provisioner.api.whoami({ userId: 'UBOB' }).user?.deactivatedAt).toBeTruthy();
+
+    expect((await run('UADMIN', 'admin reactivate <@UADA|ada>')).text).toContain(
+      '<@UADA> is not deactivated; there is nothing to reactivate',
+    );
+    expect((await run('UADMIN', 'admin reactivate bob')).text).toContain('needs one user');
+
+    const back = await run('UADMIN', 'admin reactivate <@UBOB|bob>');
+    expect(back.text).toContain('<@UBOB> is reactivated');
+    expect(h.provisioner.api.whoami({ userId: 'UBOB' }).user?.deactivatedAt).toBeNull();
+    expect(h.provisioner.store.audit.search({ action: 'user-reactivated' }, 10)).toMatchObject([
+      { actor: 'UADMIN', details: { userId: 'UBOB' } },
+    ]);
+    expect((await run('UBOB', 'list')).text).not.toContain('deactivated');
+  });
 });

@@ -281,6 +281,45 @@ describe('scheduled jobs on a real control plane', () => {
     expect((await jobs.dryRun()).map((a) => [a.instanceId, a.action])).toEqual([[alpha.id, 'stop-expired']]);
   });
 
+  it('an undeliverable final reminder: the admins are told once and the machine is deleted on schedule with its snapshot', async () => {
+    const s = setup();
+    s.config = testConfig({
+      namespace: ns.name,
+      resyncSeconds: 2,
+      policy: { retentionReminders: ['1d'], quietHours: { start: 0, end: 0 } },
+    });
+    const p = await startProvisioner(s);
+    linkUser(p.store, s.clock, 'U1', 'dev@corp.com');
+    const delta = await create(p, 'delta', '7d');
+    expect(p.api.stop(owner, 'delta').ok).toBe(true);
+    const stopped = await phaseOf(p, delta.id, 'stopped');
+    const deadline = Date.parse(stopped.stoppedAt!) + 14 * D;
+    const jobs = createJobs(p, { log, clock: s.clock });
+    // The owner's Slack account is gone: every DM fails.
+    s.notifier.failNext = Number.POSITIVE_INFINITY;
+    s.clock.set(deadline - D + H);
+    for (let run = 0; run < 6; run++) {
+      await jobs.runOnce('retention');
+      s.clock.advance(15 * 60_000);
+    }
+    expect(s.notifier.alerts).toHaveLength(1);
+    expect(s.notifier.alerts[0]).toMatch(new RegExp(`final retention reminder for delta \\(${delta.id}\\)`));
+    expect(p.store.instances.get(delta.id)).toMatchObject({ desired: 'stopped' });
+
+    s.clock.set(deadline + 60_000);
+    expect((await jobs.runOnce('retention')).acted.map((a) => a.action)).toEqual(['delete-retention']);
+    const deleted = await phaseOf(p, delta.id, 'deleted');
+    expect(deleted.snapshotName).toBe(`${delta.id}-final`);
+    expect((await readSnapshot(`${delta.id}-final`))?.status?.readyToUse).toBe(true);
+    await waitFor(async () => ((await readPvc(`${delta.id}-root`)) ? undefined : true), {
+      timeoutMs: 30_000,
+      what: 'PVC deleted after the snapshot',
+    });
+    await jobs.runOnce('retention');
+    expect(s.notifier.alerts).toHaveLength(1);
+    expect(s.notifier.notices).toEqual([]);
+  });
+
   it('resumes after a crash between the final snapshot and the disk deletion', async () => {
     const s = setup();
     s.config = testConfig({ namespace: ns.name, resyncSeconds: 2, policy: { retentionReminders: [] } });

@@ -41,6 +41,10 @@ describe('the front ends’ boundary', () => {
     for (const hidden of ['stopForPolicy', 'deleteForPolicy', 'store', 'd'])
       expect(api[hidden], hidden).toBeUndefined();
     expect(typeof api.stop).toBe('function');
-    expect(Object.keys(w.provisioner.policy).sort()).toEqual(['deleteForPolicy', 'stopForPolicy']);
+    expect(Object.keys(w.provisioner.policy).sort()).toEqual([
+      'deleteForPolicy',
+      'offboard',
+      'stopForPolicy',
+    ]);
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { planRetention, retentionRefusal } from '../../../../provisioner/jobs/retention.ts';
 import { D } from '../../../support/durations.ts';
 
-const policy = { retention: 14 * D, retentionReminders: [3 * D, D], quietHours: { start: 21, end: 8 } };
+const policy = {
+  retention: 14 * D,
+  retentionReminders: [3 * D, D],
+  quietHours: { start: 21, end: 8 },
+  finalReminderAttempts: 3,
+};
 const stoppedAt = '2026-01-01T12:00:00.000Z'; // retention ends 2026-01-15 12:00Z
 const stopped = (over: Record<string, unknown> = {}) => ({
   desired: 'stopped' as const,
@@ -70,6 +75,31 @@ describe('retention', () => {
     expect(planRetention(stopped(), at('2026-01-15T06:00:00Z'), policy, null, undefined)).toMatchObject({
       deleteAt: '2026-01-16T06:00:00.000Z',
     });
+  });
+
+  it('gives up an undeliverable final reminder after 3 failed runs and deletes on schedule', () => {
+    const t = at('2026-01-14T13:00:00Z');
+    expect(planRetention(stopped(), t, policy, null, undefined, { failures: 2 })?.kind).toBe('remind');
+    expect(planRetention(stopped(), t, policy, null, undefined, { failures: 3 })).toMatchObject({
+      kind: 'undeliverable',
+      failures: 3,
+      deleteAt: '2026-01-15T12:00:00.000Z',
+      reminder: { final: true, key: '2026-01-15T12:00:00.000Z/1d' },
+    });
+    const told = { failures: 3, reportedAt: t.getTime() };
+    expect(
+      planRetention(stopped(), at('2026-01-15T11:59:00Z'), policy, null, undefined, told),
+    ).toBeUndefined();
+    expect(planRetention(stopped(), at('2026-01-15T12:00:00Z'), policy, null, undefined, told)).toMatchObject(
+      {
+        kind: 'delete',
+        reason: expect.stringMatching(/final reminder undeliverable/),
+      },
+    );
+    // Past the deadline with no reminder ever delivered: deleted at once once the admins are told.
+    expect(
+      planRetention(stopped(), at('2026-01-16T00:00:00Z'), policy, null, undefined, { failures: 3 }),
+    ).toMatchObject({ kind: 'undeliverable', deleteAt: '2026-01-16T00:00:00.000Z' });
   });
 
   it('deletes at the deadline when no reminders are configured', () => {

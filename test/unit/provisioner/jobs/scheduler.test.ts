@@ -345,6 +345,31 @@ describe('retention', () => {
     ]);
   });
 
+  it('an undeliverable final reminder: after 3 failed runs the admins are told once and it is deleted on schedule', async () => {
+    w = jobsWorld();
+    const i = stoppedInstance(w);
+    const deadline = Date.parse(i.stoppedAt!) + 14 * D;
+    w.notifier.failNext = Number.POSITIVE_INFINITY;
+    w.clock.set(deadline - D);
+    for (let run = 0; run < 3; run++) {
+      expect((await w.jobs.runOnce('retention')).failed).toHaveLength(1);
+      w.clock.advance(15 * 60_000);
+    }
+    expect(w.notifier.alerts).toEqual([]);
+    expect((await w.jobs.runOnce('retention')).acted.map((a) => a.action)).toEqual(['report-undeliverable']);
+    expect(w.notifier.alerts).toHaveLength(1);
+    expect(w.notifier.alerts[0]).toContain(`web1 (${i.id})`);
+    await w.jobs.runOnce('retention');
+    expect(w.notifier.alerts).toHaveLength(1);
+    w.clock.set(deadline - 1);
+    await w.jobs.runOnce('retention');
+    expect(w.provisioner.store.instances.get(i.id)?.desired).toBe('stopped');
+    w.clock.set(deadline);
+    expect((await w.jobs.runOnce('retention')).acted.map((a) => a.action)).toEqual(['delete-retention']);
+    expect(w.provisioner.store.instances.get(i.id)?.desired).toBe('deleted');
+    expect(w.notifier.alerts).toHaveLength(1);
+  });
+
   it('exempts instances an admin keeps', async () => {
     w = jobsWorld();
     const i = stoppedInstance(w);

@@ -25,9 +25,13 @@ import { tempDbPath } from '../../../support/temp.ts';
 /** Records every notice; can be told to fail the next deliveries. */
 export class RecordingNotifier implements Notifier {
   readonly notices: { userId: string; notice: JobNotice }[] = [];
+  /** What admins were told. */
+  readonly alerts: string[] = [];
   failNext = 0;
   async instanceChanged(): Promise<void> {}
-  async adminAlert(): Promise<void> {}
+  async adminAlert(text: string): Promise<void> {
+    this.alerts.push(text);
+  }
   async notice(userId: string, notice: JobNotice): Promise<boolean> {
     if (this.failNext > 0) {
       this.failNext--;
