@@ -20,7 +20,6 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { buildImageTree, exportOciImage } from '../images/builder.ts';
 import {
   type Instance,
   type Notifier,
@@ -29,10 +28,9 @@ import {
   silentNotifier,
   sshCommand,
 } from '../provisioner/api.ts';
+import { prepareDebianMachine } from '../test/cluster/node/debian-machine.ts';
 import { publishTreeAsGolden } from '../test/cluster/node/golden.ts';
-import { realNodePool } from '../test/cluster/node/layout.ts';
-import { localSnapshotClass, localStorageClass } from '../test/cluster/node/local-volumes.ts';
-import { importImage } from '../test/cluster/node/oci-image.ts';
+import { localStorageClass } from '../test/cluster/node/local-volumes.ts';
 import { freshSshKey, runPrintedSsh } from '../test/support/ssh-client.ts';
 import { createNamespace, deleteNamespace, log } from './lib/cluster.ts';
 import { benchEmail, benchUser, TEAM } from './lib/config.ts';
@@ -124,10 +122,7 @@ export async function firstLoginBench(o: FirstLoginOptions) {
   let p: Provisioner | undefined;
   try {
     log('[first-login] building/importing the debian-12 image (cached after the first run)');
-    const { tree } = await buildImageTree('debian-12');
-    const oci = await exportOciImage('debian-12');
-    await importImage(oci.layout, oci.tag, oci.reference);
-    await publishTreeAsGolden(o.kc, { namespace, name: 'golden-debian-12', tree });
+    const { tree, config: machine } = await prepareDebianMachine(o.kc, namespace);
 
     // ---- create → first login, one machine at a time (the node has 2 CPUs) --------------------------
     const clock = new StepClock();
@@ -137,24 +132,7 @@ export async function firstLoginBench(o: FirstLoginOptions) {
         if (change.to === 'running') clock.mark(i.id, 'userTold');
       },
     };
-    const parsed = parseConfig({
-      namespace,
-      admins: [],
-      devPool: realNodePool,
-      snapshotClass: localSnapshotClass,
-      images: [
-        {
-          name: 'debian-12',
-          description: 'Debian 12',
-          snapshot: 'golden-debian-12',
-          storageClass: localStorageClass,
-          containerImage: oci.reference,
-          loginUser: 'debian',
-          minDiskGiB: 10,
-          defaultDiskGiB: 30,
-        },
-      ],
-    });
+    const parsed = parseConfig({ namespace, admins: [], ...machine });
     if (!parsed.ok) throw new Error(parsed.error.message);
     p = new Provisioner({
       config: parsed.value,

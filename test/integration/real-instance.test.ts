@@ -6,50 +6,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImageTree, exportOciImage } from '../../images/builder.ts';
 import { type Provisioner, sshCommand } from '../../provisioner/api.ts';
-import { podSubnet, realNodePool } from '../cluster/node/layout.ts';
-import { localSnapshotClass, localStorageClass } from '../cluster/node/local-volumes.ts';
-import { importImage } from '../cluster/node/oci-image.ts';
+import { prepareDebianMachine } from '../cluster/node/debian-machine.ts';
+import { podSubnet } from '../cluster/node/layout.ts';
 import { namespaceConfig } from '../support/config.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import { linkUser, startProvisioner, waitForInstance } from './support/provisioner.ts';
-import {
-  freshSshKey,
-  publishTreeAsGolden,
-  pvcDirectory,
-  realNodeRunning,
-  runPrintedSsh,
-} from './support/real-node.ts';
-
-const GOLDEN = 'golden-debian-12';
+import { freshSshKey, pvcDirectory, realNodeRunning, runPrintedSsh } from './support/real-node.ts';
 
 describe.runIf(realNodeRunning())('a TiSpace machine on the real node', () => {
   const ns = useNamespace('real-vm');
   let p: Provisioner;
 
   beforeAll(async () => {
-    const { tree } = await buildImageTree('debian-12');
-    const oci = await exportOciImage('debian-12');
-    await importImage(oci.layout, oci.tag, oci.reference);
-    await publishTreeAsGolden(ns.name, GOLDEN, tree);
-    p = await startProvisioner({
-      config: namespaceConfig(ns.name, {
-        devPool: realNodePool,
-        snapshotClass: localSnapshotClass,
-        images: [
-          {
-            name: 'debian-12',
-            snapshot: GOLDEN,
-            storageClass: localStorageClass,
-            containerImage: oci.reference,
-            loginUser: 'debian',
-            minDiskGiB: 10,
-            defaultDiskGiB: 30,
-          },
-        ],
-      }),
-    });
+    const machine = await prepareDebianMachine(kubeConfig(), ns.name);
+    p = await startProvisioner({ config: namespaceConfig(ns.name, machine.config) });
   }, 1_800_000);
 
   afterAll(async () => {

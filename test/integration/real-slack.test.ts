@@ -8,22 +8,12 @@ import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../bot/constants.ts';
-import { buildImageTree, exportOciImage } from '../../images/builder.ts';
 import type { Instance } from '../../provisioner/api.ts';
-import { realNodePool } from '../cluster/node/layout.ts';
-import { localSnapshotClass, localStorageClass } from '../cluster/node/local-volumes.ts';
-import { importImage } from '../cluster/node/oci-image.ts';
+import { prepareDebianMachine } from '../cluster/node/debian-machine.ts';
 import { type BotHarness, botConfig, startBotHarness } from './support/bot-harness.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
-import {
-  freshSshKey,
-  publishTreeAsGolden,
-  pvcDirectory,
-  realNodeRunning,
-  runPrintedSsh,
-} from './support/real-node.ts';
+import { freshSshKey, pvcDirectory, realNodeRunning, runPrintedSsh } from './support/real-node.ts';
 
-const GOLDEN = 'golden-debian-12';
 type Key = ReturnType<typeof freshSshKey>;
 
 describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () => {
@@ -33,29 +23,11 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
   const custom = () => kubeConfig().makeApiClient(CustomObjectsApi);
 
   beforeAll(async () => {
-    const { tree } = await buildImageTree('debian-12');
-    const oci = await exportOciImage('debian-12');
-    await importImage(oci.layout, oci.tag, oci.reference);
-    await publishTreeAsGolden(ns.name, GOLDEN, tree);
+    const machine = await prepareDebianMachine(kubeConfig(), ns.name);
     h = await startBotHarness({
       namespace: ns.name,
       google: true,
-      config: botConfig(ns.name, {
-        devPool: realNodePool,
-        snapshotClass: localSnapshotClass,
-        images: [
-          {
-            name: 'debian-12',
-            description: 'Debian 12',
-            snapshot: GOLDEN,
-            storageClass: localStorageClass,
-            containerImage: oci.reference,
-            loginUser: 'debian',
-            minDiskGiB: 10,
-            defaultDiskGiB: 30,
-          },
-        ],
-      }),
+      config: botConfig(ns.name, machine.config),
     });
   }, 1_800_000);
 
