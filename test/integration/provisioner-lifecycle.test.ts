@@ -102,6 +102,7 @@ describe('instance lifecycle', () => {
 
     clock.advance(86_400_000 + 1000);
     t.p.reconciler.queue.add(id);
+    // The reconciler deletes the snapshot, then forgets it in the store: wait for both, in that order.
     await waitFor(
       async () => ((await labelledObjects(ns.name, id)).snapshots.length === 0 ? true : undefined),
       {
@@ -109,7 +110,10 @@ describe('instance lifecycle', () => {
         what: 'final snapshot removed after the grace period',
       },
     );
-    expect(t.p.store.instances.get(id)?.snapshotName).toBeNull();
+    await waitFor(async () => (t.p.store.instances.get(id)?.snapshotName === null ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the store forgets the deleted snapshot',
+    });
   });
 
   it('restore brings a deleted machine back from its final snapshot; a later delete takes a fresh snapshot', async () => {
