@@ -5,13 +5,19 @@ export { loadConfig, parseConfig } from './config/load.ts';
 export type { ImageConfig, Quota, TiSpaceConfig } from './config/schema.ts';
 export type { CreateRequest } from './domain/create-request.ts';
 export { DURATION_HELP, formatDuration, formatRemaining, parseDuration } from './domain/duration.ts';
-export {
-  type Condition,
-  type Instance,
-  type InstancePhase,
-  sshCommand,
-} from './domain/instance.ts';
+export type { Condition, Instance, InstancePhase } from './domain/instance.ts';
 export { SIGN_IN_LIFETIME, SIGN_IN_TTL_MS } from './domain/sign-in.ts';
+export {
+  type HostKey,
+  hostKeyText,
+  knownHostsLines,
+  primaryHostKey,
+  type SshGateway,
+  sshAlias,
+  sshCommand,
+  sshConfigBlock,
+  vscodeUri,
+} from './domain/ssh-access.ts';
 export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
 export { formatUtc } from './domain/utc.ts';
 export { webUserId } from './domain/web-user.ts';

@@ -44,7 +44,7 @@ export function localTime(iso: string, tz: string | null | undefined): string {
   }
 }
 
-export const sshLine = (i: Pick<Instance, 'sshHost' | 'sshPort' | 'loginUser'>): string | null => {
+export const sshLine = (i: Pick<Instance, 'sshHost' | 'sshJump' | 'loginUser'>): string | null => {
   const cmd = sshCommand(i);
   return cmd ? `\`${cmd}\`` : null;
 };

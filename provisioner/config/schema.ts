@@ -77,6 +77,20 @@ export const configSchema = z.strictObject({
     .min(1)
     .default([...KATA_HANDLERS]),
   sshServiceType: z.enum(['NodePort', 'LoadBalancer']).default('NodePort'),
+  /**
+   * The SSH gateway (manifests/base/gateway.yaml) as users reach it: every login jumps through it to the
+   * machine's stable name (`ssh -J <user>@<host>:<port> …`).
+   */
+  gateway: z
+    .strictObject({
+      host: z.string().min(1).default('localhost'),
+      port: z.number().int().min(1).max(65535).default(22),
+      user: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]*$/, 'must be a Unix user name')
+        .default('tispace'),
+    })
+    .prefault({}),
   /** VolumeSnapshotClass of the snapshots taken before a disk is deleted. */
   snapshotClass: dns1123.default('csi-rbdplugin-snapclass'),
   devPool: z

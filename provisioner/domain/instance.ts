@@ -1,3 +1,5 @@
+import type { HostKey } from './ssh-access.ts';
+
 /** What the owner asked for. The reconciler converges Kubernetes towards it. */
 export type DesiredState = 'running' | 'stopped' | 'deleted';
 
@@ -42,8 +44,13 @@ export interface Instance extends InstanceSpec {
   phase: InstancePhase;
   conditions: Condition[];
   node: string | null;
+  /** The machine's stable name as the gateway resolves it (domain/ssh-access.ts); set once seen running. */
   sshHost: string | null;
   sshPort: number | null;
+  /** The gateway to jump through (ProxyJump spec), as configured when the machine was last seen running. */
+  sshJump: string | null;
+  /** Its SSH host keys, read once sshd answers; empty until then. */
+  hostKeys: HostKey[];
   loginUser: string;
   createdAt: string;
   readyAt: string | null;
@@ -59,8 +66,3 @@ export interface Instance extends InstanceSpec {
   snapshotExpiresAt: string | null;
   generation: number;
 }
-
-export const sshCommand = (instance: Pick<Instance, 'sshHost' | 'sshPort' | 'loginUser'>): string | null =>
-  instance.sshHost && instance.sshPort
-    ? `ssh -p ${instance.sshPort} ${instance.loginUser}@${instance.sshHost}`
-    : null;

@@ -1,4 +1,5 @@
 import { objectNames } from '../domain/names.ts';
+import { jumpSpec } from '../domain/ssh-access.ts';
 import { buildPod, buildPvc, buildSecret, buildService } from '../kube/builders.ts';
 import type { StoredInstance } from '../store/instances-repo.ts';
 import { DONE, type ReconcileOutcome } from './controller.ts';
@@ -117,6 +118,7 @@ export async function ensureRunning(
       node,
       sshHost: endpoint.host,
       sshPort: endpoint.port,
+      sshJump: jumpSpec(config.gateway),
       readyAt: instance.readyAt ?? now.toISOString(),
       stoppedAt: null,
       conditions,

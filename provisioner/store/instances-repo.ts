@@ -1,4 +1,5 @@
 import type { Condition, DesiredState, Instance, InstancePhase } from '../domain/instance.ts';
+import type { HostKey } from '../domain/ssh-access.ts';
 import type { Db } from './db.ts';
 import { PreparedStatements } from './prepared-statements.ts';
 
@@ -18,6 +19,8 @@ interface InstanceRow {
   node: string | null;
   ssh_host: string | null;
   ssh_port: number | null;
+  ssh_jump: string | null;
+  host_keys: string;
   created_at: string;
   ready_at: string | null;
   stopped_at: string | null;
@@ -61,6 +64,8 @@ export const newInstanceRow = (fields: NewInstance): StoredInstance => ({
   node: null,
   sshHost: null,
   sshPort: null,
+  sshJump: null,
+  hostKeys: [],
   readyAt: null,
   stoppedAt: null,
   deletedAt: null,
@@ -90,6 +95,8 @@ const fromRow = (row: InstanceRow): StoredInstance => ({
   node: row.node,
   sshHost: row.ssh_host,
   sshPort: row.ssh_port,
+  sshJump: row.ssh_jump,
+  hostKeys: JSON.parse(row.host_keys) as HostKey[],
   createdAt: row.created_at,
   readyAt: row.ready_at,
   stoppedAt: row.stopped_at,
@@ -120,6 +127,8 @@ const COLUMNS: Record<keyof StoredInstance, string> = {
   node: 'node',
   sshHost: 'ssh_host',
   sshPort: 'ssh_port',
+  sshJump: 'ssh_jump',
+  hostKeys: 'host_keys',
   createdAt: 'created_at',
   readyAt: 'ready_at',
   stoppedAt: 'stopped_at',
@@ -135,7 +144,7 @@ const COLUMNS: Record<keyof StoredInstance, string> = {
 };
 
 const toColumnValue = (key: keyof StoredInstance, value: unknown): unknown => {
-  if (key === 'conditions') return JSON.stringify(value);
+  if (key === 'conditions' || key === 'hostKeys') return JSON.stringify(value);
   if (key === 'keep') return value ? 1 : 0;
   return value;
 };

@@ -145,6 +145,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX api_tokens_user ON api_tokens(user_id);
     `,
   },
+  {
+    version: 4,
+    description: 'SSH through the gateway: the jump host and host keys of each machine, keys by fingerprint',
+    sql: `
+      ALTER TABLE instances ADD COLUMN ssh_jump TEXT;
+      ALTER TABLE instances ADD COLUMN host_keys TEXT NOT NULL DEFAULT '[]';
+      CREATE INDEX ssh_keys_fingerprint ON ssh_keys(fingerprint);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)!.version;
