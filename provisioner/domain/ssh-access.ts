@@ -51,7 +51,10 @@ export const primaryHostKey = (instance: Pick<Instance, 'hostKeys'>): HostKey | 
 
 /** "ED25519 SHA256:…" as `ssh` shows it when it asks to trust a new host. */
 export const hostKeyText = (key: HostKey): string =>
-  `${key.type.replace(/^ssh-/, '').replace(/^ecdsa-sha2-nistp\d+$/, 'ECDSA').toUpperCase()} ${key.fingerprint}`;
+  `${key.type
+    .replace(/^ssh-/, '')
+    .replace(/^ecdsa-sha2-nistp\d+$/, 'ECDSA')
+    .toUpperCase()} ${key.fingerprint}`;
 
 /** A VS Code Remote-SSH link that opens the login user's home on the machine (needs the config block). */
 export const vscodeUri = (instance: Pick<Instance, 'name' | 'loginUser'>): string =>
