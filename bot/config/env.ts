@@ -69,7 +69,7 @@ const secretSources: Record<string, string> = {
   GOOGLE_CLIENT_ID: 'set the OAuth client id from Google Cloud (APIs & Services → Credentials)',
   GOOGLE_CLIENT_SECRET: 'set the OAuth client secret from Google Cloud (APIs & Services → Credentials)',
   TISPACE_SECRET: 'set a random value (openssl rand -hex 32)',
-  TISPACE_GATEWAY_TOKEN: 'set a random value (openssl rand -hex 32), the same in the gateway\'s Secret',
+  TISPACE_GATEWAY_TOKEN: "set a random value (openssl rand -hex 32), the same in the gateway's Secret",
 };
 
 /**
@@ -127,7 +127,7 @@ function crossProblems(raw: Record<string, string | undefined>, dev: boolean): s
   // Every login goes through the SSH gateway, which asks TiSpace with this token: without it nobody can log in.
   if (!v('TISPACE_GATEWAY_TOKEN'))
     problems.push(
-      'TISPACE_GATEWAY_TOKEN is required: the SSH gateway authenticates to TiSpace with it (openssl rand -hex 32; the same value in the gateway\'s Secret)',
+      "TISPACE_GATEWAY_TOKEN is required: the SSH gateway authenticates to TiSpace with it (openssl rand -hex 32; the same value in the gateway's Secret)",
     );
   return problems;
 }

@@ -26,7 +26,9 @@ describe('parseEnv', () => {
         "TISPACE_GATEWAY_TOKEN is required: the SSH gateway authenticates to TiSpace with it (openssl rand -hex 32; the same value in the gateway's Secret)",
       ],
     });
-    expect(parseEnv({ ...base, TISPACE_GATEWAY_TOKEN: 'REPLACE-ME-gateway-token-of-32-chars' })).toMatchObject({
+    expect(
+      parseEnv({ ...base, TISPACE_GATEWAY_TOKEN: 'REPLACE-ME-gateway-token-of-32-chars' }),
+    ).toMatchObject({
       ok: false,
       problems: [expect.stringContaining('TISPACE_GATEWAY_TOKEN is still a placeholder')],
     });
