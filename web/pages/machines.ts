@@ -12,6 +12,7 @@ import {
   type Instance,
   type InstanceEvent,
   type StoredInstance,
+  sshAlias,
   sshCommand,
   sshConfigBlock,
 } from '../../provisioner/api.ts';
@@ -64,7 +65,7 @@ function configBlock(i: Instance): Html {
   const block = sshConfigBlock(i);
   if (!block) return html``;
   return html`<h2>SSH config</h2>
-<p class="muted">Add this to ~/.ssh/config, then <code>ssh ${i.name}.tispace</code>. It stays the same across restarts. All your machines at once: <a href="/api/v1/ssh-config" download="tispace">Download ~/.ssh/config block</a>.</p>
+<p class="muted">Add this to ~/.ssh/config, then <code>ssh ${sshAlias(i)}</code>. It stays the same across restarts. All your machines at once: <a href="/api/v1/ssh-config" download="tispace">Download ~/.ssh/config block</a>.</p>
 <pre class="config" data-testid="ssh-config">${block}</pre>
 <button type="button" data-copy="${block}" aria-label="Copy the ~/.ssh/config block of ${i.name}">Copy</button>`;
 }
