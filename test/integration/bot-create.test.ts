@@ -184,7 +184,7 @@ describe('create modal', () => {
     await h.bot.notifier.idle();
     const ref = JSON.parse(instance.notifyRef!) as { channel: string; ts: string };
     await waitFor(
-      async () => (h.fake.message(ref.channel, ref.ts)?.text?.includes('ssh -p') ? true : undefined),
+      async () => (h.fake.message(ref.channel, ref.ts)?.text?.includes('ssh -J') ? true : undefined),
       { timeoutMs: 20_000, what: 'dev1 progress message with SSH' },
     );
     // A second machine of the same name is refused inline (uniqueness).
