@@ -14,7 +14,16 @@ export const SUBCOMMANDS: readonly SubcommandInfo[] = [
   },
   { name: 'list', usage: '/tispace list', summary: 'your machines' },
   { name: 'info', usage: '/tispace info <name>', summary: 'details of one machine' },
-  { name: 'ssh', usage: '/tispace ssh <name>', summary: 'the SSH command for a machine' },
+  {
+    name: 'ssh',
+    usage: '/tispace ssh <name>',
+    summary: 'how to connect: the SSH command, host key, ~/.ssh/config block, VS Code link',
+  },
+  {
+    name: 'ssh-config',
+    usage: '/tispace ssh-config',
+    summary: 'the ~/.ssh/config block of all your machines',
+  },
   { name: 'stop', usage: '/tispace stop <name>', summary: 'stop a machine (the disk is kept)' },
   { name: 'start', usage: '/tispace start <name>', summary: 'start a stopped machine' },
   { name: 'extend', usage: '/tispace extend <name> [3d]', summary: 'extend the lease' },

@@ -8,7 +8,7 @@ import { SUBCOMMANDS, WITHOUT_LINK } from './catalog.ts';
 import type { CommandContext, SubcommandHandler } from './context.ts';
 import { createCommand } from './create.ts';
 import { didYouMean } from './did-you-mean.ts';
-import { infoCommand, listCommand, sshCommand } from './instances.ts';
+import { infoCommand, listCommand, sshCommand, sshConfigCommand } from './instances.ts';
 import { keyCommand } from './keys.ts';
 import { deleteCommand, extendCommand, restoreCommand, startCommand, stopCommand } from './lifecycle.ts';
 import { tokenize } from './tokenize.ts';
@@ -23,6 +23,7 @@ const SUBCOMMAND_HANDLERS: Readonly<Record<string, SubcommandHandler>> = {
   list: listCommand,
   info: infoCommand,
   ssh: sshCommand,
+  'ssh-config': sshConfigCommand,
   stop: stopCommand,
   start: startCommand,
   extend: extendCommand,

@@ -1,5 +1,6 @@
 import { errorReply } from '../replies.ts';
-import { instanceInfoMessage, instanceListMessage, sshMessage } from '../views/instance-messages.ts';
+import { instanceInfoMessage, instanceListMessage } from '../views/instance-messages.ts';
+import { sshConfigMessage, sshMessage } from '../views/ssh-messages.ts';
 import { usageOf } from './catalog.ts';
 import type { CommandContext } from './context.ts';
 import { nameArg } from './require-name.ts';
@@ -26,4 +27,15 @@ export async function sshCommand(ctx: CommandContext): Promise<void> {
   const found = ctx.deps.api.get(ctx.actor, name);
   if (!found.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, found.error));
   await ctx.reply(sshMessage(found.value));
+}
+
+/** `/tispace ssh-config`: one ~/.ssh/config text for all the caller's machines (their own, even for admins). */
+export async function sshConfigCommand(ctx: CommandContext): Promise<void> {
+  if (ctx.args.length > 0)
+    return ctx.reply({
+      text: `:warning: ssh-config takes no arguments (it covers all your machines); for one machine: \`/tispace ssh <name>\`.\nUsage: \`${usageOf('ssh-config')}\``,
+    });
+  const listed = ctx.deps.api.list(ctx.actor);
+  if (!listed.ok) return ctx.reply(errorReply(ctx.deps, ctx.actor, listed.error));
+  await ctx.reply(sshConfigMessage(listed.value));
 }

@@ -2,7 +2,8 @@ import type { types } from '@slack/bolt';
 import type { StoredInstance, UsageReport } from '../../provisioner/api.ts';
 import { ACTIONS, CALLBACKS, EXTEND_BY_PREFIX, HOME_PAGE_SIZE, homeInstanceBlock } from '../constants.ts';
 import { type AnyBlock, actions, type Button, button, context, divider, header, section } from './blocks.ts';
-import { leaseText, phaseLabel, sizeText } from './format.ts';
+import { leaseText, phaseLabel, sizeText, sshLine } from './format.ts';
+import { fingerprintText, VSCODE_NEEDS, vscodeLink } from './ssh-access.ts';
 
 export interface HomeOptions {
   instances: readonly StoredInstance[];
@@ -17,6 +18,22 @@ export interface HomeOptions {
   /** Extension offered by the Extend button, e.g. "1d". */
   extendBy: string;
   deleteGrace: string;
+}
+
+/** How to reach a running machine, in its own section (no extra blocks: a page must stay under 100). */
+function connectLines(i: StoredInstance): string {
+  const ssh = i.phase === 'running' ? sshLine(i) : null;
+  if (!ssh) return '';
+  const fp = fingerprintText(i);
+  const vscode = vscodeLink(i);
+  return [
+    '',
+    ssh,
+    [
+      fp ? `Host key \`${fp}\`` : 'Host key not read yet',
+      ...(vscode ? [`<${vscode}|Open in VS Code> (${VSCODE_NEEDS})`] : []),
+    ].join(' · '),
+  ].join('\n');
 }
 
 const pageCount = (n: number): number => Math.max(1, Math.ceil(n / HOME_PAGE_SIZE));
@@ -44,7 +61,7 @@ function instanceBlocks(i: StoredInstance, o: HomeOptions): AnyBlock[] {
   ];
   return [
     section(
-      `*${i.name}* — ${phaseLabel(i)}\n${sizeText(i)} · ${i.image} · node ${i.node ?? '—'} · ${leaseText(i, o.now)}`,
+      `*${i.name}* — ${phaseLabel(i)}\n${sizeText(i)} · ${i.image} · node ${i.node ?? '—'} · ${leaseText(i, o.now)}${connectLines(i)}`,
     ),
     actions(i.desired === 'deleted' ? [] : buttons, homeInstanceBlock(i.id)),
   ].filter((b) => b.type !== 'actions' || (b as types.ActionsBlock).elements.length > 0);

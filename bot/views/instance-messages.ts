@@ -3,6 +3,9 @@ import { ACTIONS } from '../constants.ts';
 import { type AnyBlock, actions, button, context, fields, type MessageContent, section } from './blocks.ts';
 import { failureReason, leaseText, phaseLabel, sizeText, sshLine } from './format.ts';
 
+// The SSH reply lives with the other SSH texts; listeners import it from here as before.
+export { sshMessage } from './ssh-messages.ts';
+
 /** One line per instance; long lists are packed into few sections so a message stays under 50 blocks. */
 export function instanceListMessage(o: {
   instances: readonly StoredInstance[];
@@ -52,14 +55,6 @@ export function instanceInfoMessage(i: StoredInstance, now: Date): MessageConten
       ...(reason ? [section(`:warning: ${reason}`)] : []),
     ],
   };
-}
-
-export function sshMessage(i: Instance): MessageContent {
-  const ssh = sshLine(i);
-  if (ssh && i.phase === 'running') return { text: `SSH into ${i.name}: ${ssh}` };
-  if (i.phase === 'stopped' || i.phase === 'stopping')
-    return { text: `${i.name} is stopped; start it with \`/tispace start ${i.name}\`.` };
-  return { text: `${i.name} is ${i.phase}; the SSH command appears when it is running.` };
 }
 
 /** The "are you sure" for a delete: says the disk is snapshotted and for how long it can be restored. */

@@ -1,6 +1,7 @@
 import type { Instance, PhaseChange } from '../../provisioner/api.ts';
 import { type AnyBlock, context, type MessageContent, section } from './blocks.ts';
 import { failureReason, phaseLabel, sizeText, sshLine } from './format.ts';
+import { hostKeyLine, vscodeLine } from './ssh-messages.ts';
 
 const STEP: Partial<Record<Instance['phase'], string>> = {
   requested: 'Request accepted; reserving resources…',
@@ -22,6 +23,15 @@ export function progressMessage(i: Instance, change?: PhaseChange): MessageConte
       ? `${i.name} is ready. Connect with ${ssh}`
       : `${i.name} is running; the SSH address is being assigned — \`/tispace ssh ${i.name}\` shows it.`;
     blocks.push(section(`:white_check_mark: ${text}`));
+    if (ssh) {
+      const vscode = vscodeLine(i);
+      blocks.push(section(`${hostKeyLine(i)}${vscode ? `\n${vscode}` : ''}`));
+      blocks.push(
+        context(
+          `\`/tispace ssh ${i.name}\` shows its ~/.ssh/config block; \`/tispace ssh-config\` all of yours.`,
+        ),
+      );
+    }
   } else if (i.phase === 'failed') {
     const why = change?.reason ?? failureReason(i) ?? 'the reason was not reported';
     text = `${i.name} failed: ${why}`;

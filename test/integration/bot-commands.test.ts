@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import sshpk from 'sshpk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../bot/constants.ts';
+import { hostKeyText, primaryHostKey } from '../../provisioner/api.ts';
 import { type BotHarness, startBotHarness } from './support/bot-harness.ts';
 import { useNamespace, waitFor } from './support/cluster.ts';
 import { publishGoldenImage } from './support/provisioner.ts';
@@ -43,6 +44,7 @@ describe('help, unknown input and the link gate', () => {
   it('help lists the subcommands; unknown input gets help with a did-you-mean', async () => {
     const help = await run('UADA', 'help');
     expect(help.json).toContain('/tispace create');
+    expect(help.json).toContain('`/tispace ssh-config` — the ~/.ssh/config block of all your machines');
     const typo = await run('UADA', 'lsit');
     expect(typo.text).toContain("I don't know `lsit`");
     expect(typo.text).toContain('Did you mean `/tispace list`');
@@ -72,6 +74,53 @@ describe('help, unknown input and the link gate', () => {
     expect((await run('UNEW', 'unlink')).text).toContain('nothing to unlink');
   });
 });
+
+/** An ED25519 host key as the reconciler records it (its fingerprint is what `ssh-keygen -lf` prints). */
+const HOST_KEY = {
+  type: 'ssh-ed25519',
+  fingerprint: 'SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU',
+  publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+};
+
+/**
+ * `/tispace ssh m1` and `/tispace ssh-config` of Ada's running m1, checked against what the provisioner
+ * recorded (the gateway's jump spec and the machine's stable name).
+ */
+async function sshReplies(): Promise<void> {
+  const got = h.provisioner.api.get({ userId: 'UADA' }, 'm1');
+  if (!got.ok) throw new Error(got.error.message);
+  let m1 = got.value;
+  // The simulated nodes run no sshd, so no host key is ever read here; record one as the reconciler would
+  // (where it is read on the real node, the real one is used).
+  if (m1.hostKeys.length === 0)
+    m1 = h.provisioner.store.instances.update(m1.id, { hostKeys: [HOST_KEY] }, new Date().toISOString())!;
+  const key = primaryHostKey(m1)!;
+
+  const ssh = await run('UADA', 'ssh m1');
+  expect(m1.sshJump).toBeTruthy();
+  expect(ssh.text).toContain(`\`\`\`ssh -J ${m1.sshJump} ubuntu@${m1.sshHost}\`\`\``);
+  expect(ssh.text).toContain(
+    `*Host key* \`${hostKeyText(key)}\` — compare it with what ssh shows the first time`,
+  );
+  expect(ssh.text).toContain(
+    `Host m1.tispace\n  HostName ${m1.sshHost}\n  User ubuntu\n  ProxyJump ${m1.sshJump}\n`,
+  );
+  expect(ssh.text).toContain('<vscode://vscode-remote/ssh-remote+m1.tispace/home/ubuntu|Open in VS Code>');
+  expect((await run('UADA', 'ssh m1 m2')).text).toContain('too many arguments for `ssh`');
+  expect((await run('UADA', 'ssh nope')).text).toContain('you have no instance named "nope"; yours are: m1');
+
+  const config = await run('UADA', 'ssh-config');
+  expect(config.text).toContain('~/.ssh/config for your machines: m1');
+  expect(config.json).toContain('Host m1.tispace');
+  expect(config.json).toContain(`HostName ${m1.sshHost}`);
+  expect(config.json).toContain('Include config.d/tispace');
+  expect(config.json).toContain(`${m1.sshHost} ${key.publicKey}`);
+  expect((await run('UADA', 'ssh-config m1')).text).toContain('ssh-config takes no arguments');
+  // Bob's file never holds Ada's machine.
+  const bobs = await run('UBOB', 'ssh-config');
+  expect(`${bobs.text}${bobs.json}`).not.toContain('m1.tispace');
+  expect((await run('UADA', 'ssh-conifg')).text).toContain('Did you mean `/tispace ssh-config`');
+}
 
 describe('machines', () => {
   it('create: bad inputs name what was wrong and what is allowed', async () => {
@@ -120,7 +169,7 @@ describe('machines', () => {
     expect((await run('UADA', 'info nope')).text).toContain(
       'you have no instance named "nope"; yours are: m1',
     );
-    expect((await run('UADA', 'ssh m1')).text).toMatch(/ssh -p \d+ ubuntu@/);
+    await sshReplies();
     expect((await run('UADA', 'extend m1 1d')).text).toContain('Extended *m1* by 1d');
     expect((await run('UADA', 'extend m1 soon')).text).toContain('"soon" is not a duration');
     expect((await run('UADA', 'extend m1 60d')).text).toContain('a lease can reach at most 30d');
@@ -133,7 +182,10 @@ describe('machines', () => {
       },
       { timeoutMs: 60_000, what: 'm1 stopped' },
     );
-    expect((await run('UADA', 'ssh m1')).text).toContain('m1 is stopped; start it with');
+    const stopped = await run('UADA', 'ssh m1');
+    expect(stopped.text).toContain('*m1* is stopped — `/tispace start m1` starts it.');
+    // The stable name outlives the stop: the config block is still offered.
+    expect(stopped.text).toContain('Host m1.tispace');
     expect((await run('UADA', 'start m1')).text).toContain('Starting *m1*');
   });
 

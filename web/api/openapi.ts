@@ -59,7 +59,7 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
       responses: {
         [String(r.status ?? 200)]: {
           description: 'OK',
-          content: { 'application/json': { schema: ref(r.response, 'output') } },
+          content: { [r.produces ?? 'application/json']: { schema: ref(r.response, 'output') } },
         },
         default: {
           description: 'An error: what was wrong and what is allowed',

@@ -7,18 +7,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { sshConfigFile, vscodeLink } from '../../bot/views/ssh-access.ts';
 import {
   type ApiScope,
   type Clock,
   type Provisioner,
   type Result,
   type StoredInstance,
+  sshAlias,
   sshCommand,
+  sshConfigBlock,
   type UserError,
 } from '../../provisioner/api.ts';
 import { csrfMatches, type SessionCookies } from '../auth/session.ts';
 import { readBody } from '../http/request.ts';
-import { sendJson } from '../http/respond.ts';
+import { SECURITY_HEADERS, sendJson } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
 import * as S from './schemas.ts';
 
@@ -45,6 +48,8 @@ export interface ApiRoute {
   scope?: ApiScope;
   body?: z.ZodType;
   response: z.ZodType;
+  /** The success body's type: JSON unless said otherwise (errors are always JSON). */
+  produces?: 'text/plain';
   status?: number;
   query?: string[];
   handle(c: {
@@ -72,6 +77,20 @@ const STATUS: Record<string, number> = {
 
 const ALL_BUT_ADMIN: ApiScope[] = ['machines:read', 'machines:write', 'keys:read', 'keys:write'];
 
+/** A machine's SSH access as the API returns it: the same texts Slack and the pages show. */
+const sshJson = (i: StoredInstance): z.output<typeof S.MachineSsh> => {
+  const config = sshConfigBlock(i);
+  return {
+    command: sshCommand(i),
+    alias: config ? sshAlias(i) : null,
+    hostName: i.sshHost,
+    jump: i.sshJump,
+    hostKeys: i.hostKeys.map(({ type, fingerprint }) => ({ type, fingerprint })),
+    vscodeUri: vscodeLink(i),
+    config,
+  };
+};
+
 /** A machine as the API returns it (also the `machine` of each live event). */
 export const machineJson = (i: StoredInstance): z.output<typeof S.Machine> => ({
   id: i.id,
@@ -86,7 +105,7 @@ export const machineJson = (i: StoredInstance): z.output<typeof S.Machine> => ({
   phase: i.phase,
   conditions: i.conditions,
   node: i.node,
-  ssh: i.phase === 'running' ? sshCommand(i) : null,
+  ssh: sshJson(i),
   createdAt: i.createdAt,
   readyAt: i.readyAt,
   leaseEndsAt: i.leaseEndsAt,
@@ -124,6 +143,17 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       scope: 'machines:read',
       response: S.MachineList,
       handle: ({ caller }) => map(api.list(actor(caller)), (l) => ({ machines: l.map(machineJson) })),
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/ssh-config',
+      summary:
+        'The ~/.ssh/config block of all your machines (text/plain; e.g. curl … > ~/.ssh/config.d/tispace)',
+      scope: 'machines:read',
+      response: S.SshConfig,
+      produces: 'text/plain',
+      // The caller's own machines only, admins included: it is their config file.
+      handle: ({ caller }) => map(api.list(actor(caller)), sshConfigFile),
     },
     {
       method: 'POST',
@@ -333,6 +363,16 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
   ];
 }
 
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
 const sendError = (res: ServerResponse, e: UserError | { code: string; message: string; field?: string }) =>
   sendJson(res, STATUS[e.code] ?? 400, {
     error: { code: e.code, ...(e.field ? { field: e.field } : {}), message: e.message },
@@ -414,6 +454,7 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const result = await route.handle({ caller: who.caller, params, body, query });
       if (!result.ok) return sendError(res, result.error);
+      if (route.produces === 'text/plain') return sendText(res, route.status ?? 200, String(result.value));
       sendJson(res, route.status ?? 200, result.value);
     });
   return table;

@@ -19,6 +19,37 @@ const Condition = z.object({
   lastTransitionTime: z.string(),
 });
 
+/** How to reach a machine through TiSpace's SSH gateway; pieces are null until they are known. */
+export const MachineSsh = z
+  .object({
+    command: z
+      .string()
+      .nullable()
+      .describe(
+        'The one-line ssh command (through the gateway, to the machine’s stable name); known once it has run — it connects while phase is running',
+      ),
+    alias: z
+      .string()
+      .nullable()
+      .describe('The Host alias of its ~/.ssh/config block (ssh <alias>); null while there is no block'),
+    hostName: z.string().nullable().describe('The machine’s stable name behind the gateway'),
+    jump: z.string().nullable().describe('The gateway, as a ProxyJump spec (user@host[:port])'),
+    hostKeys: z
+      .array(
+        z.object({
+          type: z.string().describe('e.g. ssh-ed25519'),
+          fingerprint: z.string().describe('As OpenSSH prints it: SHA256:…'),
+        }),
+      )
+      .describe('The machine’s SSH host keys (empty until read): compare with what ssh shows the first time'),
+    vscodeUri: z
+      .string()
+      .nullable()
+      .describe('Opens the machine in VS Code (needs the config block and the Remote-SSH extension)'),
+    config: z.string().nullable().describe('The machine’s ~/.ssh/config block'),
+  })
+  .describe('SSH access');
+
 export const Machine = z.object({
   id: z.string(),
   name: z.string(),
@@ -41,13 +72,17 @@ export const Machine = z.object({
   ]),
   conditions: z.array(Condition),
   node: z.string().nullable(),
-  ssh: z.string().nullable().describe('The ssh command, once the machine is running'),
+  ssh: MachineSsh,
   createdAt: z.string(),
   readyAt: z.string().nullable(),
   leaseEndsAt: z.string(),
 });
 
 export const MachineList = z.object({ machines: z.array(Machine) });
+
+export const SshConfig = z
+  .string()
+  .describe('The ~/.ssh/config text of all your machines that have an SSH entry (a comment when none has)');
 
 export const MachineEvents = z.object({
   events: z.array(

@@ -1,10 +1,20 @@
 import {
+  FINGERPRINT_ADVICE,
+  fingerprintText,
+  sshConfigHowto,
+  VSCODE_NEEDS,
+  vscodeLink,
+  withSshConfig,
+} from '../../bot/views/ssh-access.ts';
+import {
   formatRemaining,
   formatUtc,
   type Instance,
   type InstanceEvent,
   type StoredInstance,
+  sshAlias,
   sshCommand,
+  sshConfigBlock,
 } from '../../provisioner/api.ts';
 import { type Html, html } from '../http/html.ts';
 import { csrfField, type Viewer } from './layout.ts';
@@ -41,6 +51,25 @@ const post = (
 
 const apiPath = (i: Pick<StoredInstance, 'id'>): string => `/api/v1/machines/${encodeURIComponent(i.id)}`;
 
+/** How to reach a running machine: the command, the host key to compare, the VS Code link. */
+function connect(i: Instance, ssh: string): Html {
+  const fp = fingerprintText(i);
+  const vscode = vscodeLink(i);
+  return html`<div class="ssh"><code data-testid="ssh-command">${ssh}</code><button type="button" data-copy="${ssh}" aria-label="Copy the SSH command of ${i.name}">Copy</button></div>
+<p class="ssh-facts">${fp ? html`Host key <code data-testid="host-key">${fp}</code> <span class="muted">— ${FINGERPRINT_ADVICE}.</span>` : html`<span class="muted">Host key not read yet; it shows here once the machine’s sshd answers.</span>`}
+${vscode ? html`<br><a href="${vscode}" data-testid="vscode">Open in VS Code</a> <span class="muted">(${VSCODE_NEEDS})</span>` : ''}</p>`;
+}
+
+/** A machine's ~/.ssh/config block, selectable and copyable (the copy button is the only part needing JS). */
+function configBlock(i: Instance): Html {
+  const block = sshConfigBlock(i);
+  if (!block) return html``;
+  return html`<h2>SSH config</h2>
+<p class="muted">Add this to ~/.ssh/config, then <code>ssh ${sshAlias(i)}</code>. It stays the same across restarts. All your machines at once: <a href="/api/v1/ssh-config" download="tispace">Download ~/.ssh/config block</a>.</p>
+<pre class="config" data-testid="ssh-config">${block}</pre>
+<button type="button" data-copy="${block}" aria-label="Copy the ~/.ssh/config block of ${i.name}">Copy</button>`;
+}
+
 /** One machine as a card; also what the live updates send (same markup, so no client-side templates). */
 export function machineCard(i: Instance, viewer: Viewer, now: Date, showOwner = false): Html {
   const ssh = i.phase === 'running' ? sshCommand(i) : null;
@@ -57,7 +86,7 @@ ${showOwner ? html`<dt>Owner</dt><dd>${i.ownerEmail || i.ownerId}</dd>` : ''}
 <dt>Lease</dt><dd><span data-lease-ends="${i.leaseEndsAt}">${formatRemaining(Date.parse(i.leaseEndsAt) - now.getTime())}</span> left <span class="muted">(until ${utc(i.leaseEndsAt)})</span></dd>
 ${i.phase === 'failed' && failed ? html`<dt>Problem</dt><dd>${failed.message}</dd>` : ''}
 </dl>
-${ssh ? html`<div class="ssh"><code>${ssh}</code><button type="button" data-copy="${ssh}" aria-label="Copy the SSH command of ${i.name}">Copy</button></div>` : ''}
+${ssh ? connect(i, ssh) : ''}
 <div class="actions">
 ${i.desired === 'stopped' || i.phase === 'failed' ? post(viewer, `${path}/start`, 'Start', { call: `POST ${apiPath(i)}/start`, done: `${i.name} is starting.` }, 'primary') : ''}
 ${i.desired === 'running' && i.phase !== 'failed' ? html`<a class="button" href="${path}/stop">Stop</a>` : ''}
@@ -65,6 +94,13 @@ ${i.desired !== 'deleted' ? post(viewer, `${path}/extend`, 'Extend lease', { cal
 ${i.desired !== 'deleted' ? html`<a class="button danger" href="${path}/delete">Delete</a>` : ''}
 </div>
 </article>`;
+}
+
+/** The dashboard's link to GET /api/v1/ssh-config (a plain link: the session authenticates it). */
+function sshConfigDownload(machines: readonly StoredInstance[]): Html | '' {
+  const [first] = withSshConfig(machines);
+  if (!first) return '';
+  return html`<p class="ssh-config-link"><a href="/api/v1/ssh-config" download="tispace" data-testid="ssh-config-download">Download ~/.ssh/config block</a> <span class="muted">— ${sshConfigHowto(first).join(' ')}</span></p>`;
 }
 
 export function machinesPage(o: {
@@ -76,6 +112,7 @@ export function machinesPage(o: {
   const { viewer, now } = o;
   return html`<div class="page-head"><h1>My machines</h1>
 <div><span class="live" data-state="off">Live updates</span> <a class="button primary" href="/machines/new">New machine</a></div></div>
+${sshConfigDownload(o.machines)}
 <p id="live-note" class="visually-hidden" aria-live="polite"></p>
 <div class="machines" data-live="/api/v1/events" data-live-list>
 ${
@@ -169,6 +206,7 @@ export function machineDetail(o: {
   return html`<div class="page-head"><h1>${i.name}</h1><span class="live" data-state="off">Live updates</span></div>
 <p id="live-note" class="visually-hidden" aria-live="polite"></p>
 <div class="machines" data-live="/api/v1/events">${machineCard(i, o.viewer, o.now, o.viewer.isAdmin)}</div>
+${configBlock(i)}
 <h2>Conditions</h2>
 ${
   i.conditions.length

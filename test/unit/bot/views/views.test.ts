@@ -26,8 +26,17 @@ const config = (() => {
 })();
 const now = new Date('2030-01-01T12:00:00.000Z');
 
+/** Running behind the SSH gateway (the jump host and stable name the reconciler records). */
 const instance = (n: number, patch: Partial<StoredInstance> = {}): StoredInstance =>
-  instanceRow({ name: `m${n}`, ...RUNNING, readyAt: '2030-01-01T00:01:00.000Z', ...patch });
+  instanceRow({
+    name: `m${n}`,
+    ...RUNNING,
+    sshHost: `m${n}-abcde-ssh.tispace`,
+    sshPort: 22,
+    sshJump: 'tispace@gw.example.com',
+    readyAt: '2030-01-01T00:01:00.000Z',
+    ...patch,
+  });
 
 const usage = {
   quota: { instances: 3, cpu: 16, memoryGiB: 64, diskGiB: 500 },
@@ -170,9 +179,11 @@ describe('messages', () => {
         now,
       ),
     );
-    expect(sshMessage(instance(1)).text).toBe('SSH into m1: `ssh -p 30022 ubuntu@10.0.0.1`');
+    expect(sshMessage(instance(1)).text).toContain(
+      '```ssh -J tispace@gw.example.com ubuntu@m1-abcde-ssh.tispace```',
+    );
     expect(sshMessage(instance(1, { phase: 'provisioning', sshHost: null })).text).toContain(
-      'is provisioning',
+      'is starting; the SSH command appears when it is running',
     );
     const del = deleteConfirmMessage(instance(1), '7d');
     messageOk(del);
@@ -195,7 +206,7 @@ describe('messages', () => {
     expect(JSON.stringify(provisioning.blocks)).toContain('waiting for the disk');
     const ready = progressMessage(instance(1));
     messageOk(ready);
-    expect(ready.text).toContain('ssh -p 30022 ubuntu@10.0.0.1');
+    expect(ready.text).toContain('ssh -J tispace@gw.example.com ubuntu@m1-abcde-ssh.tispace');
     const failed = progressMessage(instance(1, { phase: 'failed' }), {
       from: 'provisioning',
       to: 'failed',
