@@ -1,5 +1,3 @@
-import type { HostKey } from './ssh-access.ts';
-
 /** What the owner asked for. The reconciler converges Kubernetes towards it. */
 export type DesiredState = 'running' | 'stopped' | 'deleted';
 
@@ -65,4 +63,14 @@ export interface Instance extends InstanceSpec {
   snapshotName: string | null;
   snapshotExpiresAt: string | null;
   generation: number;
+}
+
+/** A machine's SSH host key, read from its first boot (it lives on the root disk, so restarts keep it). */
+export interface HostKey {
+  /** e.g. ssh-ed25519 */
+  type: string;
+  /** As OpenSSH prints it: SHA256:<base64 without padding>. */
+  fingerprint: string;
+  /** The public key line "<type> <base64>", for a known_hosts entry. */
+  publicKey: string;
 }

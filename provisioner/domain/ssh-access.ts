@@ -1,4 +1,7 @@
-import type { Instance } from './instance.ts';
+import type { HostKey, Instance } from './instance.ts';
+
+export type { HostKey };
+
 import { objectNames } from './names.ts';
 
 // How a user reaches a machine: always through TiSpace's SSH gateway (a stock OpenSSH jump host), to a
@@ -10,16 +13,6 @@ export interface SshGateway {
   host: string;
   port: number;
   user: string;
-}
-
-/** A machine's SSH host key, read from its first boot (it lives on the root disk, so restarts keep it). */
-export interface HostKey {
-  /** e.g. ssh-ed25519 */
-  type: string;
-  /** As OpenSSH prints it: SHA256:<base64 without padding>. */
-  fingerprint: string;
-  /** The public key line "<type> <base64>", for a known_hosts entry. */
-  publicKey: string;
 }
 
 /**
