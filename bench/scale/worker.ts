@@ -52,7 +52,7 @@ const syntheticSample = (id: string): ActivitySample => {
   const idle = Number.parseInt(id.slice(-3), 36) % 20 === 0;
   return {
     cpu: { available: true, percent: idle ? 0.5 : 40 },
-    ssh: { available: true, activeSessions: idle ? 0 : 1, lastSessionAt: null },
+    ssh: { available: true, activeSessions: idle ? 0 : 1, openSince: null, lastSessionAt: null },
   };
 };
 const syntheticActivity: ActivitySource = {
