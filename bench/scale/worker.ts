@@ -14,6 +14,7 @@ import {
 } from '../../provisioner/api.ts';
 import { MetricsActivitySource } from '../../provisioner/jobs/activity.ts';
 import { validateView } from '../../test/fakes/slack/block-kit-limits.ts';
+import { simulatedNodeHostKeys } from '../../test/support/simulated-host-keys.ts';
 import { type Message, serveParent } from '../lib/child.ts';
 import { loadKubeConfig } from '../lib/cluster.ts';
 import { TEAM } from '../lib/config.ts';
@@ -87,7 +88,14 @@ async function run(m: Message): Promise<Message> {
   // Start: list every cache, then the first full pass (it records conditions into the fresh rows).
   let cpu = process.cpuUsage();
   let t = performance.now();
-  const p = new Provisioner({ config, kubeConfig: kc, store: String(m.db), log, notifier });
+  const p = new Provisioner({
+    config,
+    kubeConfig: kc,
+    store: String(m.db),
+    log,
+    notifier,
+    hostKeys: simulatedNodeHostKeys,
+  });
   await p.world.start();
   const listMs = performance.now() - t;
   const listCpuMs = cpuMs(cpu);

@@ -3,6 +3,7 @@
 // the same key (as a real root disk would), and its fingerprint is a real SHA256 fingerprint.
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import sshpk from 'sshpk';
+import type { HostKey } from '../../provisioner/domain/ssh-access.ts';
 import type { HostKeyReader } from '../../provisioner/ssh/host-key-reader.ts';
 
 /** PKCS#8 DER prefix of an ed25519 private key; the 32-byte seed follows. */
@@ -27,11 +28,14 @@ export function simulatedHostPublicKey(address: string): string {
   return `ssh-ed25519 ${blob.toString('base64')}`;
 }
 
+/** The host key derived from `address`, as the reader reports it. */
+export function simulatedHostKey(address: string): HostKey {
+  const publicKey = simulatedHostPublicKey(address);
+  const fingerprint = sshpk.parseKey(publicKey, 'ssh').fingerprint('sha256').toString();
+  return { type: 'ssh-ed25519', fingerprint, publicKey };
+}
+
 /** For Provisioners over simulated nodes: every address answers with its own derived ed25519 key. */
 export const simulatedNodeHostKeys: HostKeyReader = {
-  read: async (address) => {
-    const publicKey = simulatedHostPublicKey(address);
-    const fingerprint = sshpk.parseKey(publicKey, 'ssh').fingerprint('sha256').toString();
-    return { ok: true, keys: [{ type: 'ssh-ed25519', fingerprint, publicKey }] };
-  },
+  read: async (address) => ({ ok: true, keys: [simulatedHostKey(address)] }),
 };
