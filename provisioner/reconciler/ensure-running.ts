@@ -19,7 +19,9 @@ const HOST_KEY_RETRY = { minMs: 1000, maxMs: 30_000 } as const;
 /** Since when the instance has been waiting for its host key (now, for the first failed read). */
 function waitingForHostKeySince(instance: StoredInstance): number | undefined {
   const c = instance.conditions.find((x) => x.type === 'SshReady');
-  return c?.status === 'False' && c.reason === 'WaitingForHostKey' ? Date.parse(c.lastTransitionTime) : undefined;
+  return c?.status === 'False' && c.reason === 'WaitingForHostKey'
+    ? Date.parse(c.lastTransitionTime)
+    : undefined;
 }
 
 /** Backoff without sleeping or counting: the next try after as long again as the wait has lasted. */

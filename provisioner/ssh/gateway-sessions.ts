@@ -133,7 +133,8 @@ export class GatewaySessionTracker implements SshSessionSource, GatewaySessions 
       this.#lastSession.set(instance, at);
     }
     // Sessions this gateway had and no longer has ended (at the latest) now.
-    for (const instance of fresh?.open.keys() ?? []) if (!open.has(instance)) this.#lastSession.set(instance, at);
+    for (const instance of fresh?.open.keys() ?? [])
+      if (!open.has(instance)) this.#lastSession.set(instance, at);
     this.#gateways.set(gateway, { at, open });
     return [...counts.values()].reduce((a, b) => a + b, 0);
   }

@@ -38,7 +38,10 @@ export function parseKeyscan(output: string): { ok: true; keys: HostKey[] } | { 
         publicKey: `${type} ${base64}`,
       });
     } catch (error) {
-      return { ok: false, reason: `not a host key line: "${line.slice(0, 80)}" (${(error as Error).message})` };
+      return {
+        ok: false,
+        reason: `not a host key line: "${line.slice(0, 80)}" (${(error as Error).message})`,
+      };
     }
   }
   return { ok: true, keys };
@@ -58,7 +61,10 @@ export const keyscanHostKeys: HostKeyReader = {
           if (spawnError?.code === 'ENOENT')
             return resolve({ ok: false, reason: 'ssh-keyscan is not installed (package openssh-client)' });
           if (spawnError?.killed)
-            return resolve({ ok: false, reason: `ssh-keyscan ${where} did not finish in ${RUN_LIMIT_MS / 1000} s` });
+            return resolve({
+              ok: false,
+              reason: `ssh-keyscan ${where} did not finish in ${RUN_LIMIT_MS / 1000} s`,
+            });
           const parsed = parseKeyscan(stdout);
           if (!parsed.ok) return resolve({ ok: false, reason: `${where}: ${parsed.reason}` });
           if (parsed.keys.length > 0) return resolve(parsed);

@@ -111,12 +111,22 @@ describe('idle detection', () => {
       why: '1 SSH session open since 10:02',
     });
     // In the owner's zone, and counted.
-    const two = idle(0, { available: true, activeSessions: 2, openSince: '2026-01-05T10:02:00.000Z', lastSessionAt: null });
+    const two = idle(0, {
+      available: true,
+      activeSessions: 2,
+      openSince: '2026-01-05T10:02:00.000Z',
+      lastSessionAt: null,
+    });
     expect(decideIdle(running(), two, now, policy, 'Europe/Berlin')).toMatchObject({
       why: '2 SSH sessions open since 11:02',
     });
     // Open since yesterday: the day is named.
-    const overnight = idle(0, { available: true, activeSessions: 1, openSince: '2026-01-04T22:30:00.000Z', lastSessionAt: null });
+    const overnight = idle(0, {
+      available: true,
+      activeSessions: 1,
+      openSince: '2026-01-04T22:30:00.000Z',
+      lastSessionAt: null,
+    });
     expect(decideIdle(running(), overnight, now, policy, null)).toMatchObject({
       why: '1 SSH session open since Jan 4 22:30',
     });
@@ -137,7 +147,15 @@ describe('idle detection', () => {
     const stale = idle(0.1, { available: false, reason: 'no SSH gateway has reported for 2 min' });
     const d = decideIdle(running(), stale, at('2026-01-05T09:30:00Z'), policy, null);
     expect(d).toMatchObject({ kind: 'warn', evidence: 'CPU under 2 % for 6 h 30 min' });
-    expect(decideIdle(running(), { ...stale, cpu: { available: true, percent: 5 } }, at('2026-01-05T09:30:00Z'), policy, null)).toMatchObject({
+    expect(
+      decideIdle(
+        running(),
+        { ...stale, cpu: { available: true, percent: 5 } },
+        at('2026-01-05T09:30:00Z'),
+        policy,
+        null,
+      ),
+    ).toMatchObject({
       kind: 'touch',
       why: 'CPU 5 % (threshold 2 %)',
     });

@@ -29,7 +29,10 @@ function setUp(services: V1Service[]) {
 
 const ada = { id: 'box-aaaaa', ownerId: 'UADA' };
 const bob = { id: 'bob-bbbbb', ownerId: 'UBOB' };
-const machines = () => [machine(ada.id, ada.ownerId, '10.96.0.10'), machine(bob.id, bob.ownerId, '10.96.0.20')];
+const machines = () => [
+  machine(ada.id, ada.ownerId, '10.96.0.10'),
+  machine(bob.id, bob.ownerId, '10.96.0.20'),
+];
 
 describe('the gateway session tracker', () => {
   it('is unavailable until a gateway has reported (CPU alone decides meanwhile)', () => {
@@ -134,7 +137,8 @@ describe('the gateway session tracker', () => {
       error: {
         code: 'InvalidInput',
         field: 'gateway',
-        message: 'gateway: must be the reporting gateway’s name (letters, digits, ".", "_", ":", "-"; up to 253)',
+        message:
+          'gateway: must be the reporting gateway’s name (letters, digits, ".", "_", ":", "-"; up to 253)',
       },
     });
     const bad = tracker.reportGatewaySessions({
@@ -146,7 +150,10 @@ describe('the gateway session tracker', () => {
     );
     const notList = tracker.reportGatewaySessions({ gateway: 'gw-1', connections: 'x' as never });
     expect(!notList.ok && notList.error.message).toMatch(/^connections: must be a list/);
-    expect(tracker.signal(ada, clock.now())).toEqual({ available: false, reason: 'no SSH gateway has reported yet' });
+    expect(tracker.signal(ada, clock.now())).toEqual({
+      available: false,
+      reason: 'no SSH gateway has reported yet',
+    });
   });
 
   it('reads IPv4 and bracketed IPv6 peers', () => {

@@ -60,54 +60,61 @@ describe('the real ssh-keyscan reader', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  describe.skipIf(!asRoot)('against a real sshd (root: sshd needs its privilege separation directory)', () => {
-    let sshd: ChildProcess | undefined;
-    let port = 0;
-    const ed = keygen('ed25519');
-    const ecdsa = keygen('ecdsa');
+  describe.skipIf(!asRoot)(
+    'against a real sshd (root: sshd needs its privilege separation directory)',
+    () => {
+      let sshd: ChildProcess | undefined;
+      let port = 0;
+      const ed = keygen('ed25519');
+      const ecdsa = keygen('ecdsa');
 
-    beforeAll(async () => {
-      mkdirSync('/run/sshd', { recursive: true });
-      port = await freePort();
-      sshd = spawn(
-        '/usr/sbin/sshd',
-        ['-D', '-e', '-f', '/dev/null', '-p', String(port), '-h', ed.path, '-h', ecdsa.path]
-          .concat(['-o', 'PidFile=none', '-o', 'ListenAddress=127.0.0.1']),
-        { stdio: 'ignore' },
-      );
-      // Listening once a connection is accepted.
-      for (let i = 0; i < 50; i++) {
-        const up = await new Promise<boolean>((resolve) => {
-          const c = createConnection({ host: '127.0.0.1', port }, () => {
-            c.destroy();
-            resolve(true);
+      beforeAll(async () => {
+        mkdirSync('/run/sshd', { recursive: true });
+        port = await freePort();
+        sshd = spawn(
+          '/usr/sbin/sshd',
+          ['-D', '-e', '-f', '/dev/null', '-p', String(port), '-h', ed.path, '-h', ecdsa.path].concat([
+            '-o',
+            'PidFile=none',
+            '-o',
+            'ListenAddress=127.0.0.1',
+          ]),
+          { stdio: 'ignore' },
+        );
+        // Listening once a connection is accepted.
+        for (let i = 0; i < 50; i++) {
+          const up = await new Promise<boolean>((resolve) => {
+            const c = createConnection({ host: '127.0.0.1', port }, () => {
+              c.destroy();
+              resolve(true);
+            });
+            c.on('error', () => resolve(false));
           });
-          c.on('error', () => resolve(false));
-        });
-        if (up) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('sshd did not start');
-    });
-    afterAll(() => {
-      sshd?.kill();
-    });
+          if (up) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('sshd did not start');
+      });
+      afterAll(() => {
+        sshd?.kill();
+      });
 
-    it('reads every host key sshd presents, with the fingerprints ssh-keygen prints', async () => {
-      const result = await keyscanHostKeys.read('127.0.0.1', port);
-      expect(result.ok).toBe(true);
-      if (!result.ok) return;
-      expect(result.keys.map((k) => [k.type, k.fingerprint]).sort()).toEqual(
-        [
-          ['ecdsa-sha2-nistp256', ecdsa.fingerprint],
-          ['ssh-ed25519', ed.fingerprint],
-        ].sort(),
-      );
-      expect(result.keys.find((k) => k.type === 'ssh-ed25519')?.publicKey).toBe(
-        ed.pub.split(' ').slice(0, 2).join(' '),
-      );
-    });
-  });
+      it('reads every host key sshd presents, with the fingerprints ssh-keygen prints', async () => {
+        const result = await keyscanHostKeys.read('127.0.0.1', port);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.keys.map((k) => [k.type, k.fingerprint]).sort()).toEqual(
+          [
+            ['ecdsa-sha2-nistp256', ecdsa.fingerprint],
+            ['ssh-ed25519', ed.fingerprint],
+          ].sort(),
+        );
+        expect(result.keys.find((k) => k.type === 'ssh-ed25519')?.publicKey).toBe(
+          ed.pub.split(' ').slice(0, 2).join(' '),
+        );
+      });
+    },
+  );
 });
 
 describe('the stand-in for simulated nodes (they run no sshd)', () => {
