@@ -88,20 +88,28 @@ describe('live updates over SSE', () => {
 
     const running = w.provisioner.store.instances.update(
       row.id,
-      { phase: 'running', sshHost: '10.0.0.5', sshPort: 30022, node: 'dev-2' },
+      {
+        phase: 'running',
+        sshHost: `${row.id}-ssh.tispace`,
+        sshPort: 22,
+        sshJump: 'tispace@gw.example.com',
+        node: 'dev-2',
+      },
       now,
     )!;
     await w.web.live.instanceChanged(running, { from: 'provisioning', to: 'running' });
     await until(() => adaStream.events.length === 2 && bossStream.events.length === 1);
     expect(adaStream.events[1]!.data.html).toContain('>Ready<');
-    expect(adaStream.events[1]!.data.html).toContain('ssh -p 30022 ubuntu@10.0.0.5');
+    expect(adaStream.events[1]!.data.html).toContain(
+      `ssh -J tispace@gw.example.com ubuntu@${row.id}-ssh.tispace`,
+    );
     expect(adaStream.events[1]!.data.html).toContain('dev-2');
     // The same event as API data: the Machine of GET /api/v1/machines/{id}; a script gets no markup.
     expect(adaStream.events[1]!.data.machine).toMatchObject({
       id: row.id,
       phase: 'running',
       node: 'dev-2',
-      ssh: 'ssh -p 30022 ubuntu@10.0.0.5',
+      ssh: `ssh -J tispace@gw.example.com ubuntu@${row.id}-ssh.tispace`,
     });
     await until(() => scriptStream.events.length === 2);
     expect(scriptStream.events[1]!.data).toEqual({

@@ -170,7 +170,9 @@ describe('messages', () => {
         now,
       ),
     );
-    expect(sshMessage(instance(1)).text).toBe('SSH into m1: `ssh -p 30022 ubuntu@10.0.0.1`');
+    expect(sshMessage(instance(1)).text).toBe(
+      'SSH into m1: `ssh -J tispace@gw.example.com ubuntu@m1-abcde-ssh.tispace`',
+    );
     expect(sshMessage(instance(1, { phase: 'provisioning', sshHost: null })).text).toContain(
       'is provisioning',
     );
@@ -195,7 +197,7 @@ describe('messages', () => {
     expect(JSON.stringify(provisioning.blocks)).toContain('waiting for the disk');
     const ready = progressMessage(instance(1));
     messageOk(ready);
-    expect(ready.text).toContain('ssh -p 30022 ubuntu@10.0.0.1');
+    expect(ready.text).toContain('ssh -J tispace@gw.example.com ubuntu@m1-abcde-ssh.tispace');
     const failed = progressMessage(instance(1, { phase: 'failed' }), {
       from: 'provisioning',
       to: 'failed',
