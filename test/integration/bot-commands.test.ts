@@ -120,7 +120,9 @@ describe('machines', () => {
     expect((await run('UADA', 'info nope')).text).toContain(
       'you have no instance named "nope"; yours are: m1',
     );
-    expect((await run('UADA', 'ssh m1')).text).toMatch(/ssh -p \d+ ubuntu@/);
+    expect((await run('UADA', 'ssh m1')).text).toMatch(
+      new RegExp(`ssh -J tispace@localhost ubuntu@m1-[a-z0-9]{5}-ssh\\.${ns.name}`),
+    );
     expect((await run('UADA', 'extend m1 1d')).text).toContain('Extended *m1* by 1d');
     expect((await run('UADA', 'extend m1 soon')).text).toContain('"soon" is not a duration');
     expect((await run('UADA', 'extend m1 60d')).text).toContain('a lease can reach at most 30d');

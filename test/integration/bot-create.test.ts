@@ -83,14 +83,15 @@ describe('create', () => {
     const message = await waitFor(
       async () => {
         const m = h.fake.message(ref.channel, ref.ts);
-        return m && lastText(m.blocks).includes('ssh -p') ? m : undefined;
+        return m && lastText(m.blocks).includes('ssh -J') ? m : undefined;
       },
       { timeoutMs: 20_000, what: 'progress message with the SSH command' },
     );
     expect(message.history.length).toBeGreaterThanOrEqual(2);
     expect(message.history[0]!.by).toBe('chat.postMessage');
     expect(message.history.at(-1)!.by).toBe('chat.update');
-    expect(message.text).toContain(`ssh -p ${instance.sshPort} ubuntu@${instance.sshHost}`);
+    // Through the gateway (default config: localhost) to the machine's stable name.
+    expect(message.text).toContain(`ssh -J tispace@localhost ubuntu@${instance.id}-ssh.${ns.name}`);
     // Only one DM for this instance: the rest were in-place updates.
     expect(
       h.fake.messagesIn(ref.channel).filter((m) => JSON.stringify(m.blocks).includes('web1')),
@@ -180,7 +181,7 @@ describe('create modal', () => {
     await h.bot.notifier.idle();
     const ref = JSON.parse(instance.notifyRef!) as { channel: string; ts: string };
     await waitFor(
-      async () => (h.fake.message(ref.channel, ref.ts)?.text?.includes('ssh -p') ? true : undefined),
+      async () => (h.fake.message(ref.channel, ref.ts)?.text?.includes('ssh -J') ? true : undefined),
       { timeoutMs: 20_000, what: 'dev1 progress message with SSH' },
     );
     // A second machine of the same name is refused inline (uniqueness).
