@@ -116,15 +116,15 @@ export const serviceNeedsClusterIp = (service: V1Service): boolean =>
 
 /**
  * Where the machine's sshd is reached: users by its stable name (through the gateway), TiSpace itself by
- * the Service's ClusterIP (to read the host keys). Undefined until the Service is a ClusterIP one with an
- * address.
+ * the Service's ClusterIP (to read the host keys). Undefined until the Service has an address. A Service
+ * still being converted from NodePort has the same ClusterIP: a running machine stays running meanwhile.
  */
 export function sshEndpoint(
   service: V1Service | undefined,
   id: string,
   namespace: string,
 ): { host: string; port: 22; clusterIP: string } | undefined {
-  if (!service || serviceNeedsClusterIp(service)) return undefined;
+  if (!service) return undefined;
   const clusterIP = service.spec?.clusterIP;
   if (!clusterIP || clusterIP === 'None') return undefined;
   return { host: machineHostName(id, namespace), port: 22, clusterIP };

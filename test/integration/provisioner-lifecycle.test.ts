@@ -168,6 +168,8 @@ describe('instance lifecycle', () => {
     });
     expect(old.spec?.ports?.[0]?.nodePort).toBeGreaterThanOrEqual(30000);
     const applies = t.p.kube.requests.apply;
+    const phases = () => t.p.store.audit.forInstance(id).filter((a) => a.action.startsWith('phase:')).length;
+    const phasesBefore = phases();
     const converted = await waitFor(
       async () => {
         const s = await core.readNamespacedService({ name, namespace: ns.name });
@@ -180,6 +182,8 @@ describe('instance lifecycle', () => {
     expect(converted.spec?.clusterIP).toBe(current.spec?.clusterIP);
     expect(converted.spec?.ports?.map((p) => [p.name, p.port, p.nodePort])).toEqual([['ssh', 22, undefined]]);
     expect(t.p.kube.requests.apply).toBeGreaterThan(applies);
+    // Running throughout: the owner is not told of a change that is not one.
+    expect(phases()).toBe(phasesBefore);
     expect(t.p.store.instances.get(id)).toMatchObject({ phase: 'running', sshHost: `${name}.${ns.name}` });
   });
 

@@ -387,6 +387,7 @@ describe('what the caches keep', () => {
       clusterIP: '10.96.0.12',
     });
     expect(serviceNeedsClusterIp(stripService(service('NodePort')))).toBe(true);
+    expect(serviceNeedsClusterIp(stripService(service('ClusterIP')))).toBe(false);
 
     const pvc = boundPvc();
     for (const snap of [snapshot(true, false), snapshot(false, false)]) {
