@@ -10,6 +10,7 @@ import type { Jobs } from '../../provisioner/jobs/scheduler.ts';
 import { formatLocalTime } from '../../provisioner/jobs/time.ts';
 import type { JobNotice } from '../../provisioner/notifier.ts';
 import { createJobs, type Provisioner } from '../../provisioner/provisioner.ts';
+import { GATEWAY_REPORT_INTERVAL_MS } from '../../provisioner/ssh/gateway-sessions.ts';
 import { namespaceConfig } from '../support/config.ts';
 import { H, MIN } from '../support/durations.ts';
 import { silentLog as log } from '../support/log.ts';
@@ -65,12 +66,18 @@ describe('idle stop with SSH sessions reported by the gateway', () => {
         ssh: p.gatewaySessions,
       }),
     });
-    // The gateway reports every 30 s; here, just before each idle pass.
+    // The gateway reports every 30 s (a gateway silent for longer than 90 s no longer counts).
     const report = (...peers: string[]) =>
       p.gatewaySessions.reportGatewaySessions({
         gateway: 'gw-0',
         connections: peers.map((x) => ({ peer: x })),
       });
+    const keepReporting = (ms: number, peers: string[]) => {
+      for (let left = ms; left > 0; left -= GATEWAY_REPORT_INTERVAL_MS) {
+        clock.advance(Math.min(left, GATEWAY_REPORT_INTERVAL_MS));
+        report(...peers);
+      }
+    };
     const pass = async (peers: string[]) => {
       expect(report(...peers)).toEqual({ ok: true, value: { credited: peers.length } });
       return jobs.runOnce('idle');
@@ -79,8 +86,7 @@ describe('idle stop with SSH sessions reported by the gateway', () => {
     // Logged in for 8 hours at 0 % CPU: not idle.
     const loggedIn = clock.now();
     await pass([peer]);
-    clock.advance(8 * H);
-    report(peer);
+    keepReporting(8 * H, [peer]);
     expect((await jobs.dryRun()).filter((a) => a.instanceId === id)).toEqual([]);
     await pass([peer]);
     expect(notices('idle-warning')).toEqual([]);
@@ -93,11 +99,12 @@ describe('idle stop with SSH sessions reported by the gateway', () => {
       openSince: loggedIn.toISOString(),
     });
 
-    // Logged out: the report without it is when the session ended.
-    clock.advance(15 * MIN);
+    // Logged out: the first report without it is when the session ended.
+    keepReporting(15 * MIN, [peer]);
+    clock.advance(GATEWAY_REPORT_INTERVAL_MS);
     const loggedOut = clock.now();
     await pass([]);
-    clock.advance(6 * H);
+    keepReporting(6 * H, []);
     await pass([]);
     const [warning] = notices('idle-warning');
     expect(warning?.instance.id).toBe(id);
@@ -106,7 +113,7 @@ describe('idle stop with SSH sessions reported by the gateway', () => {
     expect(warning?.evidence).toBe(`CPU under 2 % for 6 h, no SSH session since ${since()}`);
 
     // The grace runs out with nobody back: stopped, and the notice says the same.
-    clock.advance(2 * H);
+    keepReporting(2 * H, []);
     await pass([]);
     await waitForInstance(p, id, (i) => i.phase === 'stopped', 'stopped as idle');
     const [stopped] = notices('idle-stopped');
