@@ -12,6 +12,7 @@ import { createLogger } from '../bot/logger.ts';
 import { Provisioner } from '../provisioner/api.ts';
 import { startFakeSlack } from '../test/fakes/slack/fake-slack.ts';
 import { postInteraction } from '../test/fakes/slack/sign.ts';
+import { simulatedNodeHostKeys } from '../test/support/simulated-host-keys.ts';
 import { createNamespace, deleteNamespace, loadKubeConfig, log, publishGoldenImage } from './lib/cluster.ts';
 import {
   BOT_TOKEN,
@@ -60,7 +61,13 @@ export async function concurrencyBench(o: ConcurrencyOptions) {
   try {
     await createNamespace(o.kc, ns);
     await publishGoldenImage(o.kc, ns);
-    const p = new Provisioner({ config, kubeConfig: kc, store: path.join(dir, 'tispace.db'), log: appLog });
+    const p = new Provisioner({
+      config,
+      kubeConfig: kc,
+      store: path.join(dir, 'tispace.db'),
+      log: appLog,
+      hostKeys: simulatedNodeHostKeys,
+    });
     provisioner = p;
     const bot = createTiSpaceApp({
       provisioner: { api: p.api, ready: () => p.ready(), setNotifier: (n) => p.setNotifier(n) },

@@ -15,6 +15,7 @@ import { type Notifier, Provisioner } from '../provisioner/api.ts';
 import { type KubeActions, kubeActions } from '../provisioner/kube/actions.ts';
 import { startFakeSlack } from '../test/fakes/slack/fake-slack.ts';
 import { postInteraction } from '../test/fakes/slack/sign.ts';
+import { simulatedNodeHostKeys } from '../test/support/simulated-host-keys.ts';
 import { createNamespace, deleteNamespace, loadKubeConfig, log, publishGoldenImage } from './lib/cluster.ts';
 import {
   BOT_TOKEN,
@@ -150,6 +151,8 @@ export async function provisionBench(o: ProvisionOptions) {
       store: path.join(dir, 'tispace.db'),
       log: appLog,
       kube,
+      // Simulated nodes run no sshd.
+      hostKeys: simulatedNodeHostKeys,
     });
     const p = provisioner;
     const bot = createTiSpaceApp({
@@ -213,7 +216,7 @@ export async function provisionBench(o: ProvisionOptions) {
         .waitFor(
           (c) =>
             c.method === 'chat.update' &&
-            JSON.stringify(c.args).includes('ssh -p') &&
+            JSON.stringify(c.args).includes('ssh -J') &&
             named.test(JSON.stringify(c.args)),
           120_000,
         )

@@ -36,6 +36,12 @@ export type { Limits } from './service/catalog-api.ts';
 export { type Actor, DEACTIVATED_MESSAGE, type InstanceRef, type Whoami } from './service/context.ts';
 export type { ProvisionerApi } from './service/provisioner-api.ts';
 export type { UsageReport } from './service/usage.ts';
+export {
+  GATEWAY_REPORT_INTERVAL_MS,
+  type GatewaySessions,
+  type GatewaySessionsReport,
+} from './ssh/gateway-sessions.ts';
+export type { HostKeyReader, HostKeyReading } from './ssh/host-key-reader.ts';
 export type { ApiToken } from './store/api-tokens-repo.ts';
 export type { AuditEntry } from './store/audit-repo.ts';
 export type { StoredInstance } from './store/instances-repo.ts';

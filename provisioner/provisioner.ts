@@ -18,6 +18,8 @@ import { Reconciler, type ReconcilerOptions } from './reconciler/reconciler.ts';
 import { ServiceContext } from './service/context.ts';
 import { type PolicyActions, policyActions } from './service/policy-actions.ts';
 import { createProvisionerApi, type ProvisionerApi } from './service/provisioner-api.ts';
+import { GatewaySessionTracker } from './ssh/gateway-sessions.ts';
+import { type HostKeyReader, keyscanHostKeys } from './ssh/host-key-reader.ts';
 import { Store } from './store/store.ts';
 import { type SessionPolicy, WebAccess } from './web-access.ts';
 
@@ -36,6 +38,8 @@ export interface ProvisionerOptions {
   kube?: KubeActions;
   /** Idle and absolute expiry of web sessions (defaults: 8 h idle, 7 days). */
   sessionPolicy?: SessionPolicy;
+  /** Reads a machine's SSH host keys when it first runs (default: ssh-keyscan against its ClusterIP). */
+  hostKeys?: HostKeyReader;
   /**
    * Called when the RuntimeClass check, asked again after an API outage at start-up, finds the class is
    * not Kata (start() had already resolved; nothing was created). The process should stop.
@@ -55,6 +59,8 @@ export class Provisioner {
   readonly gateway: GatewayAccess;
   /** Recent Kubernetes Events of a machine's objects (the machine page). */
   readonly events: InstanceEvents;
+  /** Who is logged in where, as the SSH gateways report it (POST /gateway/v1/sessions); idle reads it. */
+  readonly gatewaySessions: GatewaySessionTracker;
   readonly store: Store;
   readonly world: World;
   readonly reconciler: Reconciler;
@@ -102,6 +108,7 @@ export class Provisioner {
       clock: this.clock,
       log,
       notifier,
+      hostKeys: options.hostKeys ?? keyscanHostKeys,
       ...(options.workers ? { workers: options.workers } : {}),
       ...(options.unschedulableFailAfterMs !== undefined
         ? { unschedulableFailAfterMs: options.unschedulableFailAfterMs }
@@ -128,6 +135,11 @@ export class Provisioner {
     });
     this.gateway = new GatewayAccess({ store: this.store });
     this.events = new InstanceEvents({ config, kubeConfig, api: this.api });
+    this.gatewaySessions = new GatewaySessionTracker({
+      services: this.world.services,
+      namespace: config.namespace,
+      clock: this.clock,
+    });
   }
 
   get config(): TiSpaceConfig {
@@ -213,7 +225,8 @@ export class Provisioner {
 /**
  * The scheduled jobs over a Provisioner's store, policy actions and (late-bound) notifier. With a
  * kubeConfig they elect a leader and read CPU from metrics.k8s.io, matched through the Provisioner's Pod
- * cache; an explicit `activity` replaces that source.
+ * cache, and SSH sessions from the gateways' reports (provisioner.gatewaySessions); an explicit `activity`
+ * replaces that source. A metrics API that does not answer is said once in the log.
  */
 export function createJobs(
   provisioner: Provisioner,
@@ -221,15 +234,26 @@ export function createJobs(
     notifier?: JobsOptions['notifier'];
   },
 ): Jobs {
-  const activity =
-    options.activity ??
-    (options.kubeConfig
+  const metrics =
+    !options.activity && options.kubeConfig
       ? new MetricsActivitySource({
           kubeConfig: options.kubeConfig,
           namespace: provisioner.config.namespace,
           pods: provisioner.world.pods,
+          ssh: provisioner.gatewaySessions,
         })
-      : undefined);
+      : undefined;
+  const activity = options.activity ?? metrics;
+  metrics
+    ?.check()
+    .then((checked) => {
+      if (!checked.ok)
+        options.log.warn(
+          { reason: checked.reason },
+          'idle stop needs metrics-server; CPU activity unavailable, so no instance is stopped as idle',
+        );
+    })
+    .catch(() => {});
   return new Jobs({
     ...options,
     config: provisioner.config,

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { createTiSpaceApp } from '../../bot/app.ts';
 import { createLogger } from '../../bot/logger.ts';
 import { Provisioner } from '../../provisioner/api.ts';
+import { simulatedNodeHostKeys } from '../../test/support/simulated-host-keys.ts';
 import { type Message, serveParent } from '../lib/child.ts';
 import { loadKubeConfig } from '../lib/cluster.ts';
 import { BOT_TOKEN, benchConfig, IMAGE, linkBenchUsers, SIGNING_SECRET } from '../lib/config.ts';
@@ -55,6 +56,7 @@ async function startTiSpace(m: Message): Promise<number> {
     kubeConfig: loadKubeConfig(String(m.kubeconfig)),
     store: String(m.db),
     log,
+    hostKeys: simulatedNodeHostKeys,
   });
   const bot = createTiSpaceApp({
     provisioner: {

@@ -9,11 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { StoredInstance } from '../../provisioner/api.ts';
+import { jumpSpec, machineHostName } from '../../provisioner/domain/ssh-access.ts';
 import { buildPod, buildPvc, buildSecret, buildService } from '../../provisioner/kube/builders.ts';
 import { newInstanceRow } from '../../provisioner/store/instances-repo.ts';
 import { Store } from '../../provisioner/store/store.ts';
 import { repoRoot } from '../../test/cluster/paths.ts';
 import { D, H } from '../../test/support/durations.ts';
+import { simulatedHostKey } from '../../test/support/simulated-host-keys.ts';
 import { type Message, startChild } from '../lib/child.ts';
 import {
   BENCH_STORAGE_CLASS,
@@ -47,14 +49,21 @@ export const HOME_USER_INSTANCES = 60;
 const PER_USER = 20;
 
 export const scaleConfig = (namespace: string) =>
-  // 10,000 NodePort Services cannot exist: the default NodePort range has 2,768 ports (see README).
   // No quiet hours, so the reminder and idle jobs have the same work at any time of day.
-  benchConfig(namespace, { sshServiceType: 'LoadBalancer', policy: { quietHours: { start: 0, end: 0 } } });
+  benchConfig(namespace, { policy: { quietHours: { start: 0, end: 0 } } });
 
-const lbAddress = (i: number) => `10.251.${Math.floor(i / 250)}.${(i % 250) + 1}`;
-
-/** Store rows of `n` running instances: user 0 owns 60, the others 20 each. Deterministic ids. */
-export function scaleRows(n: number, nodes: number, now: Date): { rows: StoredInstance[]; users: number } {
+/**
+ * Store rows of `n` running instances: user 0 owns 60, the others 20 each. Deterministic ids. Each is as
+ * the reconciler leaves a running machine: its stable SSH name, the jump host and host keys already read
+ * (simulated nodes have no sshd; the key is derived from the id), so steady state writes nothing.
+ */
+export function scaleRows(
+  n: number,
+  nodes: number,
+  now: Date,
+  namespace: string,
+): { rows: StoredInstance[]; users: number } {
+  const config = scaleConfig(namespace);
   const rows: StoredInstance[] = [];
   let user = 0;
   let k = 0;
@@ -65,12 +74,13 @@ export function scaleRows(n: number, nodes: number, now: Date): { rows: StoredIn
       k = 0;
     }
     const name = `m${k++}`;
+    const id = `${name}-s${i.toString(36).padStart(5, '0')}`;
     // Leases spread over the 30-day maximum (some end within a day: the reminder job has work).
     const lease = 2 * H + (((i * 7919) % 1000) / 1000) * 28 * D;
     const created = new Date(now.getTime() - 2 * D).toISOString();
     rows.push(
       newInstanceRow({
-        id: `${name}-s${i.toString(36).padStart(5, '0')}`,
+        id,
         name,
         ownerId: benchUser(user),
         ownerEmail: benchEmail(user),
@@ -81,8 +91,10 @@ export function scaleRows(n: number, nodes: number, now: Date): { rows: StoredIn
         loginUser: 'ubuntu',
         phase: 'running',
         node: benchNodeName(i % nodes),
-        sshHost: lbAddress(i),
+        sshHost: machineHostName(id, namespace),
         sshPort: 22,
+        sshJump: jumpSpec(config.gateway),
+        hostKeys: [simulatedHostKey(id)],
         createdAt: created,
         readyAt: created,
         leaseEndsAt: new Date(now.getTime() + lease).toISOString(),
@@ -113,7 +125,7 @@ export async function scaleBench(o: ScaleOptions) {
   const config = scaleConfig(ns);
   const image = config.images[0]!;
   const now = new Date();
-  const { rows, users } = scaleRows(o.instances, o.nodes, now);
+  const { rows, users } = scaleRows(o.instances, o.nodes, now, ns);
   const raw = await rawKube(o.kc, 32);
   const setup: Record<string, number> = {};
   const cpu0 = componentCpuSeconds();
@@ -139,23 +151,17 @@ export async function scaleBench(o: ScaleOptions) {
     setup.storeRowsSeconds = (Date.now() - t) / 1000;
 
     // The objects, as the reconciler builds them. Pods carry spec.nodeName (no scheduler: a benchmark
-    // shortcut); Services are LoadBalancers without NodePorts and get an ingress address (we play the
-    // load-balancer controller).
+    // shortcut); Services are ClusterIP ones (the SSH gateway reaches them by name).
     t = Date.now();
     let done = 0;
     const base = `/api/v1/namespaces/${ns}`;
-    await mapLimit(rows, 32, async (row, i) => {
+    await mapLimit(rows, 32, async (row) => {
       await raw.request('POST', `${base}/secrets?fieldManager=tispace`, buildSecret(config, row, []));
       const pvc: V1PersistentVolumeClaim = buildPvc(config, row, image, GOLDEN_SNAPSHOT);
       pvc.spec = { ...pvc.spec, storageClassName: BENCH_STORAGE_CLASS };
       await raw.request('POST', `${base}/persistentvolumeclaims?fieldManager=tispace`, pvc);
       const service: V1Service = buildService(config, row);
-      service.spec = { ...service.spec, allocateLoadBalancerNodePorts: false };
-      const created = await raw.request<V1Service>('POST', `${base}/services?fieldManager=tispace`, service);
-      await raw.request('PUT', `${base}/services/${row.id}-ssh/status`, {
-        ...created,
-        status: { loadBalancer: { ingress: [{ ip: lbAddress(i) }] } },
-      });
+      await raw.request<V1Service>('POST', `${base}/services?fieldManager=tispace`, service);
       const pod: V1Pod = buildPod(config, row, image);
       pod.spec = { ...pod.spec!, nodeName: row.node ?? undefined };
       await raw.request('POST', `${base}/pods?fieldManager=tispace`, pod);
@@ -217,7 +223,7 @@ export async function scaleBench(o: ScaleOptions) {
           users,
           nodes: o.nodes,
           objectsPerInstance:
-            'Secret; PVC (dataSource the golden snapshot, but a StorageClass with no provisioner: stays Pending); Service (LoadBalancer, no NodePorts, ingress set by the benchmark); Pod (spec.nodeName set: scheduler skipped)',
+            'Secret; PVC (dataSource the golden snapshot, but a StorageClass with no provisioner: stays Pending); Service (ClusterIP); Pod (spec.nodeName set: scheduler skipped)',
         },
         setup: { ...setup, controlPlaneCpuSeconds: setupCpu },
         ...figures,

@@ -14,6 +14,7 @@ import {
 } from '../../provisioner/api.ts';
 import { MetricsActivitySource } from '../../provisioner/jobs/activity.ts';
 import { validateView } from '../../test/fakes/slack/block-kit-limits.ts';
+import { simulatedNodeHostKeys } from '../../test/support/simulated-host-keys.ts';
 import { type Message, serveParent } from '../lib/child.ts';
 import { loadKubeConfig } from '../lib/cluster.ts';
 import { TEAM } from '../lib/config.ts';
@@ -52,7 +53,7 @@ const syntheticSample = (id: string): ActivitySample => {
   const idle = Number.parseInt(id.slice(-3), 36) % 20 === 0;
   return {
     cpu: { available: true, percent: idle ? 0.5 : 40 },
-    ssh: { available: true, activeSessions: idle ? 0 : 1, lastSessionAt: null },
+    ssh: { available: true, activeSessions: idle ? 0 : 1, openSince: null, lastSessionAt: null },
   };
 };
 const syntheticActivity: ActivitySource = {
@@ -87,7 +88,14 @@ async function run(m: Message): Promise<Message> {
   // Start: list every cache, then the first full pass (it records conditions into the fresh rows).
   let cpu = process.cpuUsage();
   let t = performance.now();
-  const p = new Provisioner({ config, kubeConfig: kc, store: String(m.db), log, notifier });
+  const p = new Provisioner({
+    config,
+    kubeConfig: kc,
+    store: String(m.db),
+    log,
+    notifier,
+    hostKeys: simulatedNodeHostKeys,
+  });
   await p.world.start();
   const listMs = performance.now() - t;
   const listCpuMs = cpuMs(cpu);

@@ -103,7 +103,7 @@ export async function webBench(o: WebBenchOptions) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tispace-bench-web-'));
   const db = path.join(dir, 'tispace.db');
   const now = new Date();
-  const { rows, users } = scaleRows(INSTANCES, NODES, now);
+  const { rows, users } = scaleRows(INSTANCES, NODES, now, 'tispace');
   const store = Store.open(db);
   store.transaction(() => {
     const link = (userId: string, email: string, sub: string) =>

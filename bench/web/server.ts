@@ -12,6 +12,7 @@ import type { NodeFree, Provisioner as P } from '../../provisioner/api.ts';
 import { Provisioner } from '../../provisioner/api.ts';
 // Never dialled: the Provisioner is not started.
 import { nowhereKubeConfig } from '../../test/support/kube-config.ts';
+import { simulatedNodeHostKeys } from '../../test/support/simulated-host-keys.ts';
 import { createWeb } from '../../web/app.ts';
 import { type Message, serveParent } from '../lib/child.ts';
 import { benchConfig } from '../lib/config.ts';
@@ -77,6 +78,7 @@ serveParent({
       kubeConfig: nowhereKubeConfig(),
       store: String(m.db),
       log,
+      hostKeys: simulatedNodeHostKeys,
     });
     const p = provisioner;
     // The capacity source reads node informers, which run only in a started Provisioner.

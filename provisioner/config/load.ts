@@ -9,10 +9,37 @@ function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
 }
 
+/**
+ * Settings that existed once and were taken out: a config that still sets one is refused with what to do
+ * instead (silently ignoring it would leave the operator believing it still applies).
+ */
+const REMOVED_SETTINGS: Readonly<Record<string, string>> = {
+  sshServiceType:
+    'sshServiceType was removed: machines are reached through the SSH gateway; set gateway.host and gateway.port instead',
+};
+
+/** One line per removed setting the raw config still has, and the config without them. */
+function removedSettings(raw: unknown): { problems: string[]; rest: unknown } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [], rest: raw };
+  const rest: Record<string, unknown> = { ...raw };
+  const problems: string[] = [];
+  for (const [key, message] of Object.entries(REMOVED_SETTINGS))
+    if (key in rest) {
+      problems.push(`${key}: ${message}`);
+      delete rest[key];
+    }
+  return { problems, rest };
+}
+
 /** Validates a parsed config object; semantic checks zod cannot express are added here. */
 export function parseConfig(raw: unknown, overrides: { namespace?: string } = {}): Result<TiSpaceConfig> {
-  const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) return fail('InvalidInput', formatConfigIssues(parsed.error.issues).join('\n'));
+  const removed = removedSettings(raw ?? {});
+  const parsed = configSchema.safeParse(removed.rest);
+  if (!parsed.success || removed.problems.length)
+    return fail(
+      'InvalidInput',
+      [...removed.problems, ...(parsed.success ? [] : formatConfigIssues(parsed.error.issues))].join('\n'),
+    );
   const config = parsed.data;
   if (overrides.namespace) config.namespace = overrides.namespace;
   const problems: string[] = [];

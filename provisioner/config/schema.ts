@@ -76,7 +76,6 @@ export const configSchema = z.strictObject({
     .array(dns1123)
     .min(1)
     .default([...KATA_HANDLERS]),
-  sshServiceType: z.enum(['NodePort', 'LoadBalancer']).default('NodePort'),
   /**
    * The SSH gateway (manifests/base/gateway.yaml) as users reach it: every login jumps through it to the
    * machine's stable name (`ssh -J <user>@<host>:<port> …`).

@@ -10,6 +10,8 @@ export type SshSignal =
       available: true;
       /** Open SSH sessions right now. */
       activeSessions: number;
+      /** Since when sessions have been open without a break (ISO); null when none is open. */
+      openSince: string | null;
       /** When the last session ended or was last seen (ISO), null if none was ever seen. */
       lastSessionAt: string | null;
     }
@@ -36,7 +38,7 @@ export interface ActivitySource {
   sampleAll(instances: readonly ActivityTarget[], now: Date): Promise<ReadonlyMap<string, ActivitySample>>;
 }
 
-/** The optional SSH-sessions signal (e.g. from sshd inside the VM); none exists by default. */
+/** The SSH-sessions signal (the gateway's reports of its connections to machines: gateway-sessions.ts). */
 export interface SshSessionSource {
   sessions(instance: ActivityTarget): Promise<SshSignal>;
 }

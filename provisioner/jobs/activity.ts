@@ -76,6 +76,15 @@ export class MetricsActivitySource implements ActivitySource {
     return samples;
   }
 
+  /**
+   * Whether the metrics API answers at all (one list): at start-up, so an operator learns once that idle
+   * stop cannot see CPU, instead of finding every instance "activity unknown".
+   */
+  async check(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const listed = await this.#list();
+    return listed.ok ? { ok: true } : { ok: false, reason: listed.reason };
+  }
+
   #cpu(instance: ActivityTarget, listed: Listed, now: Date, maxAgeMs: number): CpuSignal {
     const { namespace, pods } = this.options;
     const name = objectNames(instance.id).pod;

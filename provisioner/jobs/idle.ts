@@ -62,6 +62,17 @@ export function idleEvidence(
   return `${cpu}, no SSH session since ${formatLocalTime(new Date(ssh.lastSessionAt), now, tz)}`;
 }
 
+/** "1 SSH session open since 10:02", "2 SSH sessions open since Jan 3 09:12" (the owner's zone). */
+export function openSessionsText(
+  ssh: Extract<SshSignal, { available: true }>,
+  now: Date,
+  tz: string | null,
+): string {
+  const n = ssh.activeSessions;
+  const since = ssh.openSince ? ` since ${formatLocalTime(new Date(ssh.openSince), now, tz)}` : '';
+  return `${n} SSH session${n === 1 ? '' : 's'} open${since}`;
+}
+
 export function decideIdle(
   instance: IdleInstance,
   sample: ActivitySample,
@@ -85,7 +96,7 @@ export function decideIdle(
       why: `CPU ${percent(cpu.percent)} (threshold ${percent(policy.idleCpuPercent)})`,
     };
   if (ssh.available && ssh.activeSessions > 0)
-    return { kind: 'touch', lastActiveAt: nowIso, why: `${ssh.activeSessions} SSH session(s) open` };
+    return { kind: 'touch', lastActiveAt: nowIso, why: openSessionsText(ssh, now, tz) };
   const since = idleSince(instance);
   if (ssh.available && ssh.lastSessionAt && Date.parse(ssh.lastSessionAt) > since) {
     const at = Math.min(Date.parse(ssh.lastSessionAt), now.getTime());

@@ -81,13 +81,17 @@ export function buildSecret(
   };
 }
 
+/**
+ * The machine's stable address: a ClusterIP Service reached only from inside the cluster (the SSH gateway
+ * jumps to it by name); nothing is exposed on the nodes.
+ */
 export function buildService(config: TiSpaceConfig, instance: Instance): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(config, instance, objectNames(instance.id).service),
     spec: {
-      type: config.sshServiceType,
+      type: 'ClusterIP',
       selector: { [MANAGED_BY]: MANAGED_BY_VALUE, [INSTANCE_LABEL]: instance.id },
       ports: [{ name: 'ssh', port: 22, targetPort: 22, protocol: 'TCP' }],
     },

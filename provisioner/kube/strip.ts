@@ -148,29 +148,22 @@ export function stripPvc(pvc: V1PersistentVolumeClaim): V1PersistentVolumeClaim 
   return out;
 }
 
-/** Services: the SSH port's nodePort and the load balancer's address. */
+/** Services: the type (an old NodePort/LoadBalancer one is converted), the ClusterIP and the port names. */
 export function stripService(service: V1Service): V1Service {
   const out: V1Service = { metadata: namespacedMeta(service.metadata) };
-  const ports = service.spec?.ports;
-  if (ports)
-    out.spec = {
-      ports: ports.map((p) => {
+  const spec = service.spec;
+  if (spec) {
+    const s: NonNullable<V1Service['spec']> = {};
+    if (spec.type !== undefined) s.type = spec.type;
+    if (spec.clusterIP !== undefined) s.clusterIP = spec.clusterIP;
+    if (spec.ports)
+      s.ports = spec.ports.map((p) => {
         const port: V1ServicePort = { port: p.port };
         if (p.name !== undefined) port.name = p.name;
-        if (p.nodePort !== undefined) port.nodePort = p.nodePort;
         return port;
-      }),
-    };
-  const ingress = service.status?.loadBalancer?.ingress;
-  if (ingress)
-    out.status = {
-      loadBalancer: {
-        ingress: ingress.map((i) => ({
-          ...(i.ip !== undefined ? { ip: i.ip } : {}),
-          ...(i.hostname !== undefined ? { hostname: i.hostname } : {}),
-        })),
-      },
-    };
+      });
+    out.spec = s;
+  }
   return out;
 }
 

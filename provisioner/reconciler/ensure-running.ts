@@ -4,7 +4,31 @@ import { buildPod, buildPvc, buildSecret, buildService } from '../kube/builders.
 import type { StoredInstance } from '../store/instances-repo.ts';
 import { DONE, type ReconcileOutcome } from './controller.ts';
 import { type InstanceContext, ref } from './instance-context.ts';
-import { diskCondition, podReady, readyCondition, scheduledCondition, sshEndpoint } from './observe.ts';
+import {
+  diskCondition,
+  podReady,
+  readyCondition,
+  scheduledCondition,
+  serviceNeedsClusterIp,
+  sshEndpoint,
+} from './observe.ts';
+
+/** Retries of an unread host key: the wait so far, doubled each time, between 1 s and 30 s. */
+const HOST_KEY_RETRY = { minMs: 1000, maxMs: 30_000 } as const;
+
+/** Since when the instance has been waiting for its host key (now, for the first failed read). */
+function waitingForHostKeySince(instance: StoredInstance): number | undefined {
+  const c = instance.conditions.find((x) => x.type === 'SshReady');
+  return c?.status === 'False' && c.reason === 'WaitingForHostKey'
+    ? Date.parse(c.lastTransitionTime)
+    : undefined;
+}
+
+/** Backoff without sleeping or counting: the next try after as long again as the wait has lasted. */
+export function hostKeyRetryMs(waitingSince: number | undefined, now: Date): number {
+  const waited = waitingSince === undefined ? 0 : now.getTime() - waitingSince;
+  return Math.min(HOST_KEY_RETRY.maxMs, Math.max(HOST_KEY_RETRY.minMs, Number.isFinite(waited) ? waited : 0));
+}
 
 /** Create / start: Secret, disk, Service, Pod, each only when missing; then observe and report. */
 export async function ensureRunning(
@@ -57,6 +81,11 @@ export async function ensureRunning(
     buildService(config, instance),
   );
   if (serviceStop) return serviceStop;
+  if (service && serviceNeedsClusterIp(service)) {
+    // From before the SSH gateway: applying ClusterIP makes the API server drop the node ports.
+    ctx.step('apply-service', instance.id);
+    await ctx.o.kube.apply(buildService(config, instance));
+  }
 
   // A Pod created just now is undefined here: its watch event brings the next pass.
   const pod = world.pods.get(names.pod, ns);
@@ -94,9 +123,9 @@ export async function ensureRunning(
 
   if (pod && podReady(pod)) {
     const node = pod.spec?.nodeName ?? null;
-    const endpoint = sshEndpoint(config.sshServiceType, service, node ? world.nodes.get(node) : undefined);
-    // Running means "you can ssh in": until the address is known (a LoadBalancer may take a moment;
-    // its status change wakes us through the Service watch), the instance is still provisioning.
+    const endpoint = sshEndpoint(service, instance.id, ns);
+    // Running means "you can ssh in and check the host": until the Service has its address (the watch
+    // brings it) and the host keys were read, the instance is still provisioning.
     if (!endpoint) {
       ctx.setStatus(instance, {
         phase: 'provisioning',
@@ -113,12 +142,36 @@ export async function ensureRunning(
       });
       return { requeueAfterMs: 1000 };
     }
+    // The keys live on the root disk: read once, at the first boot; later starts keep them.
+    let hostKeys = instance.hostKeys;
+    if (hostKeys.length === 0) {
+      const read = await ctx.o.hostKeys.read(endpoint.clusterIP, endpoint.port);
+      if (!read.ok || read.keys.length === 0) {
+        const waitingSince = waitingForHostKeySince(instance);
+        ctx.setStatus(instance, {
+          phase: 'provisioning',
+          node,
+          conditions: [
+            ...conditions,
+            {
+              type: 'SshReady',
+              status: 'False',
+              reason: 'WaitingForHostKey',
+              message: `cannot read the SSH host key yet: ${read.ok ? 'sshd presented no key' : read.reason}`,
+            },
+          ],
+        });
+        return { requeueAfterMs: hostKeyRetryMs(waitingSince, now) };
+      }
+      hostKeys = read.keys;
+    }
     ctx.setStatus(instance, {
       phase: 'running',
       node,
       sshHost: endpoint.host,
       sshPort: endpoint.port,
       sshJump: jumpSpec(config.gateway),
+      hostKeys,
       readyAt: instance.readyAt ?? now.toISOString(),
       stoppedAt: null,
       conditions,

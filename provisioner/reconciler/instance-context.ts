@@ -9,6 +9,7 @@ import type { KubeActions, ObjectRef } from '../kube/actions.ts';
 import { describeKubeError, isConflict, isNotFound } from '../kube/errors.ts';
 import type { World } from '../kube/world.ts';
 import type { Notifier } from '../notifier.ts';
+import type { HostKeyReader } from '../ssh/host-key-reader.ts';
 import type { InstancePatch, StoredInstance } from '../store/instances-repo.ts';
 import type { Store } from '../store/store.ts';
 import { DONE, type ReconcileOutcome } from './controller.ts';
@@ -26,6 +27,8 @@ export interface InstanceReconcilerOptions {
   clock: Clock;
   log: Logger;
   notifier: Notifier;
+  /** Reads a machine's SSH host keys once its Pod is ready (ssh-keyscan against the Service's ClusterIP). */
+  hostKeys: HostKeyReader;
   /** How long a Pod may stay unschedulable before the instance is marked failed. */
   unschedulableFailAfterMs?: number;
   /** Test seam: called before every step that writes to Kubernetes; throwing simulates a crash there. */

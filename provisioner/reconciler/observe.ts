@@ -1,5 +1,6 @@
-import type { V1Node, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Condition } from '../domain/instance.ts';
+import { machineHostName } from '../domain/ssh-access.ts';
 import type { VolumeSnapshot } from '../kube/types.ts';
 
 // Pure readings of what Kubernetes says, turned into TiSpace conditions with CamelCase reasons.
@@ -109,24 +110,24 @@ export function readyCondition(pod: V1Pod | undefined): NewCondition & { fatal: 
   return { type: 'Ready', status: 'False', reason: 'Starting', message: 'booting', fatal: false };
 }
 
+/** A Service of another type (NodePort/LoadBalancer, from before the SSH gateway) is applied as ClusterIP. */
+export const serviceNeedsClusterIp = (service: V1Service): boolean =>
+  (service.spec?.type ?? 'ClusterIP') !== 'ClusterIP';
+
+/**
+ * Where the machine's sshd is reached: users by its stable name (through the gateway), TiSpace itself by
+ * the Service's ClusterIP (to read the host keys). Undefined until the Service has an address. A Service
+ * still being converted from NodePort has the same ClusterIP: a running machine stays running meanwhile.
+ */
 export function sshEndpoint(
-  serviceType: 'NodePort' | 'LoadBalancer',
   service: V1Service | undefined,
-  node: V1Node | undefined,
-): { host: string; port: number } | undefined {
+  id: string,
+  namespace: string,
+): { host: string; port: 22; clusterIP: string } | undefined {
   if (!service) return undefined;
-  if (serviceType === 'LoadBalancer') {
-    const ingress = service.status?.loadBalancer?.ingress?.[0];
-    const host = ingress?.ip ?? ingress?.hostname;
-    return host ? { host, port: 22 } : undefined;
-  }
-  const port = service.spec?.ports?.find((p) => p.name === 'ssh')?.nodePort;
-  const addresses = node?.status?.addresses ?? [];
-  const host =
-    addresses.find((a) => a.type === 'ExternalIP')?.address ??
-    addresses.find((a) => a.type === 'InternalIP')?.address ??
-    addresses.find((a) => a.type === 'Hostname')?.address;
-  return port && host ? { host, port } : undefined;
+  const clusterIP = service.spec?.clusterIP;
+  if (!clusterIP || clusterIP === 'None') return undefined;
+  return { host: machineHostName(id, namespace), port: 22, clusterIP };
 }
 
 /** Keeps lastTransitionTime when a condition's status did not change (as Kubernetes does). */

@@ -90,6 +90,8 @@ describe('create', () => {
     expect(message.history.length).toBeGreaterThanOrEqual(2);
     expect(message.history[0]!.by).toBe('chat.postMessage');
     expect(message.history.at(-1)!.by).toBe('chat.update');
+    // Through the gateway (default config: localhost) to the machine's stable name.
+    expect(message.text).toContain(`ssh -J tispace@localhost ubuntu@${instance.id}-ssh.${ns.name}`);
     expect(message.text).toContain(`ssh -J ${instance.sshJump} ubuntu@${instance.sshHost}`);
     // The ready DM also says which host key to expect and opens the machine in VS Code.
     const blocks = JSON.stringify(message.blocks);

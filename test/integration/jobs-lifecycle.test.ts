@@ -16,6 +16,7 @@ import type { StoredInstance } from '../../provisioner/store/instances-repo.ts';
 import { testConfig } from '../support/config.ts';
 import { D, H } from '../support/durations.ts';
 import { silentLog as log } from '../support/log.ts';
+import { simulatedNodeHostKeys } from '../support/simulated-host-keys.ts';
 import { tempDbPath } from '../support/temp.ts';
 import { linkUser, RecordingNotifier } from '../unit/provisioner/jobs/support.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
@@ -116,6 +117,7 @@ async function startProvisioner(
     log,
     clock: s.clock,
     notifier: s.notifier,
+    hostKeys: simulatedNodeHostKeys,
     ...extra,
   });
   running.push(p);

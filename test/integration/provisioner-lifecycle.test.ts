@@ -1,9 +1,12 @@
 // The provisioner against the real control plane: create → scheduled by kube-scheduler, Running and Ready
-// via KWOK → SSH endpoint; stop/start on the same disk; delete leaves nothing; quota under concurrency.
+// via KWOK → SSH host keys read → running at its stable name; stop/start on the same disk (and host keys);
+// an instance Service from before the SSH gateway converted to ClusterIP; delete leaves nothing; quota under
+// concurrency.
 import { CoreV1Api } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../provisioner/api.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type HostKeyReader, ManualClock } from '../../provisioner/api.ts';
 import { namespaceConfig } from '../support/config.ts';
+import { simulatedHostKey, simulatedNodeHostKeys } from '../support/simulated-host-keys.ts';
 import { kubeConfig, waitFor } from './support/cluster.ts';
 import {
   createRunning,
@@ -14,9 +17,22 @@ import {
 } from './support/provisioner.ts';
 
 const clock = new ManualClock(new Date());
+/** Host keys as simulated nodes give them (they have no sshd), counting reads; a test may make them fail. */
+const hostKeyReads: string[] = [];
+let hostKeyFailure: string | undefined;
+const hostKeys: HostKeyReader = {
+  read: async (address, port) => {
+    hostKeyReads.push(address);
+    return hostKeyFailure ? { ok: false, reason: hostKeyFailure } : simulatedNodeHostKeys.read(address, port);
+  },
+};
 const t = useProvisioner('it-lifecycle', (namespace) => ({
-  config: namespaceConfig(namespace, { policy: { snapshotGrace: '1d' } }),
+  config: namespaceConfig(namespace, {
+    policy: { snapshotGrace: '1d' },
+    gateway: { host: 'gw.corp.example', port: 2222 },
+  }),
   clock,
+  hostKeys,
 }));
 const ns = t.ns;
 
@@ -36,7 +52,10 @@ describe('instance lifecycle', () => {
       'running with SSH',
     );
     expect(running.node).toMatch(/^dev-[123]$/);
-    expect(running.sshHost).toBe('127.0.0.1');
+    // Reached by its stable name, through the gateway: `ssh -J tispace@gw.corp.example:2222 …`.
+    expect(running.sshHost).toBe(`${id}-ssh.${ns.name}`);
+    expect(running.sshPort).toBe(22);
+    expect(running.sshJump).toBe('tispace@gw.corp.example:2222');
     expect(running.conditions.find((c) => c.type === 'Ready')).toMatchObject({
       status: 'True',
       reason: 'Ready',
@@ -52,8 +71,11 @@ describe('instance lifecycle', () => {
     expect(pod.spec?.runtimeClassName).toBe('kata');
     // The RuntimeClass admission added the Kata overhead, which capacity counts.
     expect(pod.spec?.overhead).toEqual({ cpu: '250m', memory: '320Mi' });
+    // A ClusterIP Service: nothing opened on the nodes; its address is where the host keys were read.
     const svc = await core.readNamespacedService({ name: `${id}-ssh`, namespace: ns.name });
-    expect(running.sshPort).toBe(svc.spec?.ports?.[0]?.nodePort);
+    expect(svc.spec?.type).toBe('ClusterIP');
+    expect(svc.spec?.ports?.map((p) => [p.port, p.nodePort])).toEqual([[22, undefined]]);
+    expect(running.hostKeys).toEqual([simulatedHostKey(svc.spec!.clusterIP!)]);
     const pvc = await core.readNamespacedPersistentVolumeClaim({ name: `${id}-root`, namespace: ns.name });
     expect(pvc.status?.phase).toBe('Bound');
     expect(pvc.spec?.dataSource).toMatchObject({ kind: 'VolumeSnapshot', name: 'golden-ubuntu-22-04' });
@@ -82,6 +104,87 @@ describe('instance lifecycle', () => {
     expect(after.pvcs.map((x) => x.metadata?.uid)).toEqual([pvcUid]);
     expect(after.pods).toHaveLength(1);
     expect(after.pods[0]?.metadata?.uid).not.toBe(podUid);
+  });
+
+  it('running waits for the host key (SshReady WaitingForHostKey, retried); a restart keeps the keys read at first boot', async () => {
+    const hal = linkUser(t.p, 'UHAL');
+    hostKeyFailure =
+      'no SSH host key from 10.96.0.99:22: sshd did not answer within 3 s or nothing listens there';
+    // Whatever happens here, the other tests get their host keys.
+    onTestFinished(() => {
+      hostKeyFailure = undefined;
+    });
+    const created = await t.p.api.create(hal, { name: 'keys', cpu: 1, memoryGiB: 1 });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+    const waiting = await waitForInstance(
+      t.p,
+      id,
+      (i) => i.conditions.some((c) => c.reason === 'WaitingForHostKey'),
+      'waiting for its host key',
+    );
+    expect(waiting.phase).toBe('provisioning');
+    expect(waiting.sshHost).toBeNull();
+    expect(waiting.conditions.find((c) => c.type === 'SshReady')).toMatchObject({
+      status: 'False',
+      reason: 'WaitingForHostKey',
+      message: `cannot read the SSH host key yet: ${hostKeyFailure}`,
+    });
+    expect(waiting.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    // Retried on its own (no event comes): once sshd answers, it runs with the keys it presented.
+    const tries = hostKeyReads.length;
+    hostKeyFailure = undefined;
+    const running = await waitForInstance(t.p, id, (i) => i.phase === 'running', 'running');
+    expect(hostKeyReads.length).toBeGreaterThan(tries);
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const svc = await core.readNamespacedService({ name: `${id}-ssh`, namespace: ns.name });
+    expect(running.hostKeys).toEqual([simulatedHostKey(svc.spec!.clusterIP!)]);
+    expect(running.conditions.some((c) => c.type === 'SshReady')).toBe(false);
+
+    // The keys live on the root disk: a stop and start runs again without reading them again.
+    const reads = hostKeyReads.length;
+    expect(t.p.api.stop(hal, 'keys').ok).toBe(true);
+    await waitForInstance(t.p, id, (i) => i.phase === 'stopped', 'stopped');
+    hostKeyFailure = 'must not be asked again';
+    expect((await t.p.api.start(hal, 'keys')).ok).toBe(true);
+    const again = await waitForInstance(t.p, id, (i) => i.phase === 'running', 'running again');
+    hostKeyFailure = undefined;
+    expect(again.hostKeys).toEqual(running.hostKeys);
+    expect(hostKeyReads.length).toBe(reads);
+  });
+
+  it('converts an instance Service from before the SSH gateway (NodePort) to ClusterIP; the node port goes', async () => {
+    const ivy = linkUser(t.p, 'UIVY');
+    const id = await createRunning(t.p, ivy, { name: 'old', cpu: 1, memoryGiB: 1 });
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const name = `${id}-ssh`;
+    // As the version before the gateway left it: the same Service, of type NodePort.
+    const current = await core.readNamespacedService({ name, namespace: ns.name });
+    // Counted before the change: its watch event may reach the reconciler before the reply reaches us.
+    const applies = t.p.kube.requests.apply;
+    const phases = () => t.p.store.audit.forInstance(id).filter((a) => a.action.startsWith('phase:')).length;
+    const phasesBefore = phases();
+    const old = await core.replaceNamespacedService({
+      name,
+      namespace: ns.name,
+      body: { ...current, spec: { ...current.spec, type: 'NodePort' } },
+    });
+    expect(old.spec?.ports?.[0]?.nodePort).toBeGreaterThanOrEqual(30000);
+    const converted = await waitFor(
+      async () => {
+        const s = await core.readNamespacedService({ name, namespace: ns.name });
+        return s.spec?.type === 'ClusterIP' ? s : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the Service converted to ClusterIP' },
+    );
+    // The same object (converted in place, not recreated), at the same address, with no node port left.
+    expect(converted.metadata?.uid).toBe(current.metadata?.uid);
+    expect(converted.spec?.clusterIP).toBe(current.spec?.clusterIP);
+    expect(converted.spec?.ports?.map((p) => [p.name, p.port, p.nodePort])).toEqual([['ssh', 22, undefined]]);
+    expect(t.p.kube.requests.apply).toBeGreaterThan(applies);
+    // Running throughout: the owner is not told of a change that is not one.
+    expect(phases()).toBe(phasesBefore);
+    expect(t.p.store.instances.get(id)).toMatchObject({ phase: 'running', sshHost: `${name}.${ns.name}` });
   });
 
   it('delete snapshots the disk first, then leaves nothing labelled with the instance once the snapshot expires', async () => {

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Provisioner } from '../../provisioner/api.ts';
 import { namespaceConfig } from '../support/config.ts';
+import { simulatedNodeHostKeys } from '../support/simulated-host-keys.ts';
 import { tempDbPath } from '../support/temp.ts';
 import { kubeConfig, useNamespace } from './support/cluster.ts';
 import { type FaultProxy, isList, startFaultProxy } from './support/fault-proxy.ts';
@@ -84,6 +85,7 @@ describe('caches whose first list failed', () => {
       kubeConfig: proxy.kubeConfig,
       store: db,
       log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      hostKeys: simulatedNodeHostKeys,
     });
     try {
       await p.start();

@@ -2,6 +2,8 @@
 // API), the real Google sign-in against a fake issuer, the real control plane, and machines that boot on
 // the real node (kubelet + TiSpace's patched cri-o, runc in place of Kata, btrfs in place of RBD). Every
 // login runs the SSH command from the user's DM as printed, with the real OpenSSH client.
+// TODO(gw-ssh): the printed command jumps through the SSH gateway (`ssh -J tispace@<gateway> …`); running it
+// needs the real gateway harness the gw-ssh helper is building — until then the logins here fail.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +11,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../bot/constants.ts';
 import type { Instance } from '../../provisioner/api.ts';
+import { keyscanHostKeys } from '../../provisioner/ssh/host-key-reader.ts';
 import { prepareDebianMachine } from '../cluster/node/debian-machine.ts';
 import { type BotHarness, botConfig, startBotHarness } from './support/bot-harness.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
@@ -27,6 +30,8 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     h = await startBotHarness({
       namespace: ns.name,
       google: true,
+      // A real sshd: its host keys are read with ssh-keyscan (the host reaches ClusterIPs via kube-proxy).
+      hostKeys: keyscanHostKeys,
       config: botConfig(ns.name, machine.config),
     });
   }, 1_800_000);
@@ -63,7 +68,7 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
       async () => {
         await h.bot.notifier.idle();
         const m = h.fake.message(ref.channel, ref.ts);
-        return /ssh -p \d+ [a-z_][a-z0-9_-]*@[0-9.]+/.exec(m?.text ?? '')?.[0];
+        return /ssh -J \S+ [a-z_][a-z0-9_-]*@[a-z0-9-]+-ssh\.[a-z0-9-]+/.exec(m?.text ?? '')?.[0];
       },
       { timeoutMs: 30_000, what: `the SSH command in ${name}'s DM` },
     );
@@ -132,7 +137,7 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
 
     adaCommand = await commandFromDm('UADA', 'box');
     const box = instance('UADA', 'box');
-    expect(adaCommand).toBe(`ssh -p ${box.sshPort} debian@${box.sshHost}`);
+    expect(adaCommand).toBe(`ssh -J ${box.sshJump} debian@${box.id}-ssh.${ns.name}`);
     const first = await login(
       adaCommand,
       adaKey,

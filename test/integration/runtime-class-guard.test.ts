@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Provisioner } from '../../provisioner/api.ts';
 import { namespaceConfig } from '../support/config.ts';
+import { simulatedNodeHostKeys } from '../support/simulated-host-keys.ts';
 import { tempDbPath } from '../support/temp.ts';
 import { kubeConfig, kubeconfigPath, repoRoot, useNamespace } from './support/cluster.ts';
 import { startFaultProxy } from './support/fault-proxy.ts';
@@ -44,6 +45,7 @@ const provisioner = (
     kubeConfig: more.kc ?? kubeConfig(),
     store: tempDbPath(),
     log: pino({ level: 'silent' }),
+    hostKeys: simulatedNodeHostKeys,
     ...(more.onRefused ? { onRefused: more.onRefused } : {}),
   });
 

@@ -120,7 +120,9 @@ describe('the web UI in a browser', () => {
     expect(await web1.count()).toBe(1);
     await expect.poll(() => web1.getByTestId('state').textContent(), { timeout: LIVE_MS }).toBe('Ready');
     expect(await ada.evaluate('window.notReloaded === true')).toBe(true);
-    await expect.poll(() => web1.locator('.ssh code').textContent()).toMatch(/^ssh -p \d+ ubuntu@/);
+    await expect
+      .poll(() => web1.locator('.ssh code').textContent())
+      .toMatch(new RegExp(`^ssh -J tispace@localhost ubuntu@web1-[a-z0-9]{5}-ssh\\.${ns.name}$`));
     expect(await web1.textContent()).toContain('2 CPU · 8 GiB · 20 GiB disk');
     await shot(ada, 'machines');
   });

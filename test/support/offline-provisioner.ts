@@ -6,10 +6,11 @@ import { ManualClock, Provisioner, type ProvisionerOptions } from '../../provisi
 import { testConfig } from './config.ts';
 import { nowhereKubeConfig } from './kube-config.ts';
 import { silentLog } from './log.ts';
+import { simulatedNodeHostKeys } from './simulated-host-keys.ts';
 import { tempDir } from './temp.ts';
 
 export const offlineProvisioner = (o: Omit<ProvisionerOptions, 'kubeConfig' | 'log'>): Provisioner =>
-  new Provisioner({ kubeConfig: nowhereKubeConfig(), log: silentLog, ...o });
+  new Provisioner({ kubeConfig: nowhereKubeConfig(), log: silentLog, hostKeys: simulatedNodeHostKeys, ...o });
 
 /** An offline Provisioner in a temporary directory of its own, with a manual clock; close() removes it. */
 export function apiOnlyProvisioner(rawConfig: Record<string, unknown> = {}): {

@@ -10,13 +10,19 @@ import { createTiSpaceApp, type TiSpaceApp } from '../../../bot/app.ts';
 import { createGoogleLink } from '../../../bot/identity/google-link.ts';
 import type { JobsPort } from '../../../bot/jobs-port.ts';
 import { createLogger } from '../../../bot/logger.ts';
-import { Provisioner, systemClock, type TiSpaceConfig } from '../../../provisioner/api.ts';
+import {
+  type HostKeyReader,
+  Provisioner,
+  systemClock,
+  type TiSpaceConfig,
+} from '../../../provisioner/api.ts';
 import { type FakeGoogle, startFakeGoogle } from '../../fakes/google/fake-google.ts';
 import { type FakeSlack, type FakeSlackUser, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { postCommand, postEvent, postInteraction, type SignedPostResult } from '../../fakes/slack/sign.ts';
 import { namespaceConfig, TEST_IMAGE } from '../../support/config.ts';
 import { giveTestKey } from '../../support/keys.ts';
 import { freePort } from '../../support/ports.ts';
+import { simulatedNodeHostKeys } from '../../support/simulated-host-keys.ts';
 import { tempDir } from '../../support/temp.ts';
 import { kubeConfig } from './cluster.ts';
 
@@ -82,6 +88,8 @@ export interface HarnessOptions {
   wrapApi?: (api: Provisioner['api']) => Provisioner['api'];
   retryConfig?: { retries: number; minTimeout?: number; maxTimeout?: number };
   startProvisioner?: boolean;
+  /** Host keys of the machines: simulated nodes have no sshd (the default); real nodes use ssh-keyscan. */
+  hostKeys?: HostKeyReader;
   /**
    * Wire the real Google sign-in (bot/identity/google-link.ts) to a fake Google issuer, with
    * GOOGLE_ALLOWED_DOMAINS = the users' domain; otherwise the link routes are absent.
@@ -110,6 +118,7 @@ export async function startBotHarness(o: HarnessOptions): Promise<BotHarness> {
     kubeConfig: o.kubeConfig ?? kubeConfig(),
     store: path.join(dir, 'tispace.db'),
     log,
+    hostKeys: o.hostKeys ?? simulatedNodeHostKeys,
   });
   const api = o.wrapApi ? o.wrapApi(provisioner.api) : provisioner.api;
   const port = o.google ? await freePort() : 0;

@@ -14,6 +14,7 @@ import {
 import { seedGolden } from '../../cluster/golden.ts';
 import { giveTestKey } from '../../support/keys.ts';
 import { silentLog } from '../../support/log.ts';
+import { simulatedNodeHostKeys } from '../../support/simulated-host-keys.ts';
 import { tempDbPath } from '../../support/temp.ts';
 import { kubeConfig, useNamespace, waitFor } from './cluster.ts';
 
@@ -58,12 +59,16 @@ export const publishGoldenImage = (
 
 export type TestProvisionerOptions = Partial<Omit<ProvisionerOptions, 'config'>> & { config: TiSpaceConfig };
 
-/** A started Provisioner; call stop() in afterAll/afterEach. */
+/**
+ * A started Provisioner; call stop() in afterAll/afterEach. Its machines run on simulated nodes, which
+ * have no sshd: host keys come from the simulated reader unless `hostKeys` says otherwise (real nodes).
+ */
 export async function startProvisioner(options: TestProvisionerOptions): Promise<Provisioner> {
   const p = new Provisioner({
     kubeConfig: kubeConfig(),
     store: tempDbPath('tispace-it-'),
     log: silentLog,
+    hostKeys: simulatedNodeHostKeys,
     ...options,
   });
   const started = await p.start();

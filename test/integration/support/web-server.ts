@@ -10,6 +10,7 @@ import { fanOutNotifier, Provisioner, parseConfig } from '../../../provisioner/a
 import { createWeb, type Web } from '../../../web/app.ts';
 import { type FakeGoogle, startFakeGoogle } from '../../fakes/google/fake-google.ts';
 import { type FakeSlack, startFakeSlack } from '../../fakes/slack/fake-slack.ts';
+import { simulatedNodeHostKeys } from '../../support/simulated-host-keys.ts';
 import { kubeConfig, waitFor } from './cluster.ts';
 import { GOLDEN, publishGoldenImage } from './provisioner.ts';
 
@@ -52,6 +53,7 @@ export async function startWebServer(namespace: string): Promise<WebServer> {
     kubeConfig: kubeConfig(),
     store: path.join(dir, 'db'),
     log,
+    hostKeys: simulatedNodeHostKeys,
   });
   const google = await startFakeGoogle({ clientId: CLIENT_ID, clientSecret: 'web-test-secret' });
   const slack = await startFakeSlack({

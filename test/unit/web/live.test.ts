@@ -90,7 +90,7 @@ describe('live updates over SSE', () => {
       row.id,
       {
         phase: 'running',
-        sshHost: 'web1-abcde-ssh.tispace',
+        sshHost: `${row.id}-ssh.tispace`,
         sshPort: 22,
         sshJump: 'tispace@gw.example.com',
         node: 'dev-2',
@@ -101,7 +101,7 @@ describe('live updates over SSE', () => {
     await until(() => adaStream.events.length === 2 && bossStream.events.length === 1);
     expect(adaStream.events[1]!.data.html).toContain('>Ready<');
     expect(adaStream.events[1]!.data.html).toContain(
-      'ssh -J tispace@gw.example.com ubuntu@web1-abcde-ssh.tispace',
+      `ssh -J tispace@gw.example.com ubuntu@${row.id}-ssh.tispace`,
     );
     expect(adaStream.events[1]!.data.html).toContain('dev-2');
     // The same event as API data: the Machine of GET /api/v1/machines/{id}; a script gets no markup.
@@ -109,7 +109,7 @@ describe('live updates over SSE', () => {
       id: row.id,
       phase: 'running',
       node: 'dev-2',
-      ssh: { command: 'ssh -J tispace@gw.example.com ubuntu@web1-abcde-ssh.tispace' },
+      ssh: expect.objectContaining({ command: `ssh -J tispace@gw.example.com ubuntu@${row.id}-ssh.tispace` }),
     });
     await until(() => scriptStream.events.length === 2);
     expect(scriptStream.events[1]!.data).toEqual({

@@ -44,7 +44,6 @@ describe('configuration', () => {
 
   it('names the exact path and the allowed values of every error', () => {
     const result = parseConfig({
-      sshServiceType: 'ClusterIP',
       images: [{ name: 'Ubuntu', snapshot: 'golden_ubuntu', containerImage: 'x' }],
       policy: { maxLease: 'forever' },
       quota: { instances: -1, cpu: 1, memoryGiB: 1, diskGiB: 1 },
@@ -53,7 +52,6 @@ describe('configuration', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const lines = result.error.message.split('\n');
-    expect(lines.find((l) => l.startsWith('sshServiceType:'))).toMatch(/NodePort.*LoadBalancer/);
     expect(lines.find((l) => l.startsWith('images.0.name:'))).toMatch(/lowercase/);
     expect(lines.find((l) => l.startsWith('images.0.snapshot:'))).toMatch(/DNS-1123/);
     expect(lines.find((l) => l.startsWith('policy.maxLease:'))).toMatch(
@@ -61,6 +59,22 @@ describe('configuration', () => {
     );
     expect(lines.find((l) => l.startsWith('quota.instances:'))).toBeDefined();
     expect(result.error.message).toMatch(/colour/);
+  });
+
+  it('refuses the removed sshServiceType, saying what replaced it, whatever its value', () => {
+    for (const value of ['NodePort', 'LoadBalancer', 'ClusterIP']) {
+      const result = parseConfig({ sshServiceType: value, gateway: { host: 'gw.corp.com' } });
+      expect(result.ok || result.error.message).toBe(
+        'sshServiceType: sshServiceType was removed: machines are reached through the SSH gateway; set gateway.host and gateway.port instead',
+      );
+    }
+    // Alongside other mistakes, every one is still reported.
+    const both = loadConfig(file('old.yaml', 'sshServiceType: NodePort\npolicy:\n  maxLease: forever\n'));
+    expect(!both.ok && both.error.message.split('\n')).toEqual([
+      expect.stringMatching(/old\.yaml:$/),
+      expect.stringMatching(/^sshServiceType: .*set gateway\.host and gateway\.port instead$/),
+      expect.stringMatching(/^policy\.maxLease: "forever" is not a duration/),
+    ]);
   });
 
   it('refuses settings that contradict each other', () => {

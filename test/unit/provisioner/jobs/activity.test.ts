@@ -168,19 +168,21 @@ describe('activity from metrics.k8s.io', () => {
   it('combines an SSH session source, whose failure is only "unavailable"', async () => {
     const ssh: SshSessionSource = {
       sessions: async (i) => {
-        if (i.id === 'busy-aaaaa') return { available: true, activeSessions: 2, lastSessionAt: null };
-        throw new Error('sshd unreachable');
+        if (i.id === 'busy-aaaaa')
+          return { available: true, activeSessions: 2, openSince: NOW.toISOString(), lastSessionAt: null };
+        throw new Error('gateway tracker broken');
       },
     };
     const samples = await source({ ssh }).sampleAll([instance('busy-aaaaa'), instance('quiet-aaaaa')], NOW);
     expect(samples.get('busy-aaaaa')?.ssh).toEqual({
       available: true,
       activeSessions: 2,
+      openSince: NOW.toISOString(),
       lastSessionAt: null,
     });
     expect(samples.get('quiet-aaaaa')?.ssh).toEqual({
       available: false,
-      reason: 'SSH session source failed: sshd unreachable',
+      reason: 'SSH session source failed: gateway tracker broken',
     });
     const none = await source().sampleAll([instance('busy-aaaaa')], NOW);
     expect(none.get('busy-aaaaa')?.ssh).toEqual({

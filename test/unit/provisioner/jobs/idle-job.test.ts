@@ -1,5 +1,6 @@
 // The idle job's pass over many instances with the real metrics source (against a fake metrics.k8s.io):
 // one request per pass, unavailable never idle, and no store writes when nothing changed.
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MetricsActivitySource } from '../../../../provisioner/jobs/activity.ts';
 import type { Jobs } from '../../../../provisioner/jobs/scheduler.ts';
@@ -181,5 +182,30 @@ describe('idle pass with the metrics API', () => {
     expect(store.instances.recordActivity(entries(-1), at(2))).toBe(0);
     expect(store.instances.recordActivity(entries(1), at(2))).toBe(0);
     expect(store.instances.get(running.id)?.lastActiveAt).toBe(at(1));
+  });
+});
+
+describe('createJobs’ default activity source', () => {
+  it('says once at start-up that idle stop needs metrics-server when the metrics API is absent', async () => {
+    w = jobsWorld();
+    api.mode = 'absent';
+    const lines: { msg: string; reason?: string }[] = [];
+    const capture = pino(
+      { level: 'warn' },
+      { write: (line: string) => lines.push(JSON.parse(line) as { msg: string; reason?: string }) },
+    );
+    createJobs(w.provisioner, { log: capture, clock: w.clock, kubeConfig: api.kubeConfig });
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    expect(lines[0]).toMatchObject({
+      msg: 'idle stop needs metrics-server; CPU activity unavailable, so no instance is stopped as idle',
+      reason: 'no CPU samples: metrics API missing (metrics.k8s.io not registered)',
+    });
+    // Serving: nothing to say.
+    api.mode = 'serving';
+    const before = api.requests.length;
+    createJobs(w.provisioner, { log: capture, clock: w.clock, kubeConfig: api.kubeConfig });
+    await vi.waitFor(() => expect(api.requests.length).toBe(before + 1));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines).toHaveLength(1);
   });
 });

@@ -99,21 +99,75 @@ describe('idle detection', () => {
 
   it('treats SSH sessions as activity', () => {
     const now = at('2026-01-05T12:00:00Z');
-    const open = idle(0, { available: true, activeSessions: 1, lastSessionAt: null });
-    expect(decideIdle(running(), open, now, policy, null)).toMatchObject({
+    const open = idle(0, {
+      available: true,
+      activeSessions: 1,
+      openSince: '2026-01-05T10:02:00.000Z',
+      lastSessionAt: '2026-01-05T11:59:30.000Z',
+    });
+    expect(decideIdle(running(), open, now, policy, null)).toEqual({
       kind: 'touch',
       lastActiveAt: now.toISOString(),
+      why: '1 SSH session open since 10:02',
+    });
+    // In the owner's zone, and counted.
+    const two = idle(0, {
+      available: true,
+      activeSessions: 2,
+      openSince: '2026-01-05T10:02:00.000Z',
+      lastSessionAt: null,
+    });
+    expect(decideIdle(running(), two, now, policy, 'Europe/Berlin')).toMatchObject({
+      why: '2 SSH sessions open since 11:02',
+    });
+    // Open since yesterday: the day is named.
+    const overnight = idle(0, {
+      available: true,
+      activeSessions: 1,
+      openSince: '2026-01-04T22:30:00.000Z',
+      lastSessionAt: null,
+    });
+    expect(decideIdle(running(), overnight, now, policy, null)).toMatchObject({
+      why: '1 SSH session open since Jan 4 22:30',
     });
     // A session since the clock started moves it to that session.
-    const recent = idle(0, { available: true, activeSessions: 0, lastSessionAt: '2026-01-05T09:12:00.000Z' });
+    const recent = idle(0, {
+      available: true,
+      activeSessions: 0,
+      openSince: null,
+      lastSessionAt: '2026-01-05T09:12:00.000Z',
+    });
     expect(decideIdle(running(), recent, now, policy, null)).toMatchObject({
       kind: 'touch',
       lastActiveAt: '2026-01-05T09:12:00.000Z',
     });
   });
 
+  it('lets CPU alone decide when the SSH signal is unavailable (no gateway reported lately)', () => {
+    const stale = idle(0.1, { available: false, reason: 'no SSH gateway has reported for 2 min' });
+    const d = decideIdle(running(), stale, at('2026-01-05T09:30:00Z'), policy, null);
+    expect(d).toMatchObject({ kind: 'warn', evidence: 'CPU under 2 % for 6 h 30 min' });
+    expect(
+      decideIdle(
+        running(),
+        { ...stale, cpu: { available: true, percent: 5 } },
+        at('2026-01-05T09:30:00Z'),
+        policy,
+        null,
+      ),
+    ).toMatchObject({
+      kind: 'touch',
+      why: 'CPU 5 % (threshold 2 %)',
+    });
+  });
+
   it('gives the evidence in the owner’s time zone', () => {
-    const ssh = { available: true as const, activeSessions: 0, lastSessionAt: '2026-01-05T09:12:00.000Z' };
+    const ssh = {
+      available: true as const,
+      activeSessions: 0,
+      openSince: null,
+      lastSessionAt: '2026-01-05T09:12:00.000Z',
+    };
     const now = at('2026-01-05T15:12:00Z');
     expect(idleEvidence(6 * H, 2, ssh, now, null)).toBe('CPU under 2 % for 6 h, no SSH session since 09:12');
     expect(idleEvidence(6 * H, 2, ssh, now, 'Asia/Tokyo')).toBe(

@@ -66,7 +66,8 @@ describe('object builders', () => {
     );
     const svc = buildService(config, instance);
     expect(svc.metadata!.name).toBe('web1-k3f9x-ssh');
-    expect(svc.spec!.type).toBe('NodePort');
+    // Reached only inside the cluster, through the SSH gateway: nothing is opened on the nodes.
+    expect(svc.spec!.type).toBe('ClusterIP');
     expect(svc.spec!.ports).toEqual([{ name: 'ssh', port: 22, targetPort: 22, protocol: 'TCP' }]);
   });
 

@@ -26,6 +26,7 @@ import {
   podReady,
   readyCondition,
   scheduledCondition,
+  serviceNeedsClusterIp,
   sshEndpoint,
 } from '../../../../provisioner/reconciler/observe.ts';
 import { config, image, instance } from '../fixtures.ts';
@@ -269,21 +270,29 @@ function boundPvc(): V1PersistentVolumeClaim {
   };
 }
 
-function service(type: 'NodePort' | 'LoadBalancer'): V1Service {
-  const svc = buildService({ ...config, sshServiceType: type }, instance);
+/** The instance's Service as the API server returns it: ClusterIP, or an old NodePort one (before the gateway). */
+function service(type: 'ClusterIP' | 'NodePort'): V1Service {
+  const svc = buildService(config, instance);
   return {
     ...svc,
     metadata: serverMeta(svc),
     spec: {
       ...svc.spec,
+      type,
       clusterIP: '10.96.0.12',
       clusterIPs: ['10.96.0.12'],
-      ports: [{ name: 'ssh', port: 22, targetPort: 22, protocol: 'TCP', nodePort: 31022 }],
+      ports: [
+        {
+          name: 'ssh',
+          port: 22,
+          targetPort: 22,
+          protocol: 'TCP',
+          ...(type === 'NodePort' ? { nodePort: 31022 } : {}),
+        },
+      ],
       sessionAffinity: 'None',
     },
-    status: {
-      loadBalancer: type === 'LoadBalancer' ? { ingress: [{ ip: '203.0.113.7', ipMode: 'VIP' }] } : {},
-    },
+    status: { loadBalancer: {} },
   };
 }
 
@@ -362,15 +371,23 @@ describe('what the caches keep', () => {
     expect(freePerNode(strippedNodes, stripped, selector)).toEqual(freePerNode(nodes, pods, selector));
     expect(freePerNode(strippedNodes, stripped, selector).map((n) => n.node)).toEqual(['dev-1', 'dev-3']);
 
-    for (const type of ['NodePort', 'LoadBalancer'] as const) {
+    for (const type of ['ClusterIP', 'NodePort'] as const) {
       const svc = service(type);
-      expect(sshEndpoint(type, stripService(svc), strippedNodes[0])).toEqual(
-        sshEndpoint(type, svc, nodes[0]),
+      // The reconciler: whether to convert it, and the address it reads host keys at.
+      expect(serviceNeedsClusterIp(stripService(svc))).toBe(serviceNeedsClusterIp(svc));
+      expect(sshEndpoint(stripService(svc), instance.id, 'tispace')).toEqual(
+        sshEndpoint(svc, instance.id, 'tispace'),
       );
-      expect(sshEndpoint(type, stripService(svc), strippedNodes[0])).toBeDefined();
       expect(isManagedInstanceObject(stripService(svc), instance.id)).toBe(true);
       expect(stripService(svc).metadata?.uid).toBe(svc.metadata?.uid);
     }
+    expect(sshEndpoint(stripService(service('ClusterIP')), instance.id, 'tispace')).toEqual({
+      host: `${instance.id}-ssh.tispace`,
+      port: 22,
+      clusterIP: '10.96.0.12',
+    });
+    expect(serviceNeedsClusterIp(stripService(service('NodePort')))).toBe(true);
+    expect(serviceNeedsClusterIp(stripService(service('ClusterIP')))).toBe(false);
 
     const pvc = boundPvc();
     for (const snap of [snapshot(true, false), snapshot(false, false)]) {
@@ -400,7 +417,7 @@ describe('what the caches keep', () => {
       ...[runningPod(), crashingPod(), foreignPod()].map((full) => ({ full, stripped: stripPod(full) })),
       { full: node('dev-1'), stripped: stripNode(node('dev-1')) },
       { full: boundPvc(), stripped: stripPvc(boundPvc()) },
-      { full: service('LoadBalancer'), stripped: stripService(service('LoadBalancer')) },
+      { full: service('NodePort'), stripped: stripService(service('NodePort')) },
       { full: secret(), stripped: stripSecret(secret()) },
       { full: snapshot(true, true), stripped: stripSnapshot(snapshot(true, true)) },
     ];
