@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { GatewayAccess } from '../../provisioner/api.ts';
+import type { GatewayAccess, Result } from '../../provisioner/api.ts';
 import { readBody } from '../http/request.ts';
 import { SECURITY_HEADERS } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
@@ -20,9 +20,9 @@ export interface GatewaySessionReport {
   connections: { peer: string }[];
 }
 
-/** Where session reports go (the provisioner's session tracker). */
+/** Where session reports go (the provisioner's session tracker, provisioner.gatewaySessions). */
 export interface GatewaySessionSink {
-  reportGatewaySessions(report: GatewaySessionReport): void;
+  reportGatewaySessions(report: GatewaySessionReport): Result<unknown> | undefined;
 }
 
 export interface GatewayRouteOptions {
@@ -100,7 +100,8 @@ export function gatewayRoutes(o: GatewayRouteOptions): void {
       const issue = parsed.error.issues[0]!;
       return text(res, 400, `${issue.path.join('.') || 'body'}: ${issue.message}\n`);
     }
-    o.sessions.reportGatewaySessions(parsed.data);
+    const recorded = o.sessions.reportGatewaySessions(parsed.data);
+    if (recorded && !recorded.ok) return text(res, 400, `${recorded.error.message}\n`);
     res.writeHead(204, SECURITY_HEADERS);
     res.end();
   });
