@@ -43,6 +43,8 @@ export interface LocalGatewayOptions {
   reportIntervalSeconds?: number;
   /** The reporter's gateway name (a Pod's name in production). */
   id?: string;
+  /** The loopback port to listen on (chosen beforehand when TiSpace's config must name it); free by default. */
+  port?: number;
 }
 
 export interface LocalGateway {
@@ -70,15 +72,28 @@ export async function startLocalGateway(o: LocalGatewayOptions): Promise<LocalGa
   if (process.getuid?.() !== 0) throw new Error('the local SSH gateway needs root (mount namespace, sshd)');
   const state = mkdtempSync(path.join(tmpdir(), 'tispace-gateway-'));
   const file = (name: string) => path.join(state, name);
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const host = '127.0.0.1';
 
   const uid = freeId(readFileSync('/etc/passwd', 'utf8'), readFileSync('/etc/group', 'utf8'));
-  writeFileSync(file('passwd'), `${GATEWAY_USER}:*:${uid}:${uid}:TiSpace gateway:/nonexistent:/usr/sbin/nologin\n`);
+  writeFileSync(
+    file('passwd'),
+    `${GATEWAY_USER}:*:${uid}:${uid}:TiSpace gateway:/nonexistent:/usr/sbin/nologin\n`,
+  );
   writeFileSync(file('group'), `${GATEWAY_USER}:x:${uid}:\n`);
   writeFileSync(file('url'), `${o.tispaceUrl}\n`);
   writeFileSync(file('token'), `${o.token}\n`, { mode: 0o600 });
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tispace-gateway', '-f', file('host_key')]);
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'tispace-gateway',
+    '-f',
+    file('host_key'),
+  ]);
   const hostKey = readFileSync(file('host_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 
   const hostsFile = file('hosts');
@@ -89,7 +104,18 @@ export async function startLocalGateway(o: LocalGatewayOptions): Promise<LocalGa
   const out = openSync(logFile, 'a');
   const child = spawn(
     'unshare',
-    ['-m', '--propagation', 'private', '/bin/sh', '-euc', NAMESPACE_SCRIPT, 'tispace-gateway', state, GATEWAY_IMAGE_DIR, `${host}:${port}`],
+    [
+      '-m',
+      '--propagation',
+      'private',
+      '/bin/sh',
+      '-euc',
+      NAMESPACE_SCRIPT,
+      'tispace-gateway',
+      state,
+      GATEWAY_IMAGE_DIR,
+      `${host}:${port}`,
+    ],
     {
       detached: true,
       stdio: ['ignore', out, out],
@@ -161,7 +187,8 @@ export async function startLocalGateway(o: LocalGatewayOptions): Promise<LocalGa
       for (;;) {
         const address = hosts.lookup(name);
         if (address) return address;
-        if (Date.now() > until) throw new Error(`the gateway's /etc/hosts has no ${name} after ${timeoutMs} ms`);
+        if (Date.now() > until)
+          throw new Error(`the gateway's /etc/hosts has no ${name} after ${timeoutMs} ms`);
         await sleep(100);
       }
     },
@@ -197,7 +224,9 @@ function freeId(passwd: string, group: string): number {
   for (const line of `${passwd}\n${group}`.split('\n')) {
     const [name, , id] = line.split(':');
     if (name === GATEWAY_USER)
-      throw new Error(`this host already has a ${GATEWAY_USER} user or group; the local gateway adds its own`);
+      throw new Error(
+        `this host already has a ${GATEWAY_USER} user or group; the local gateway adds its own`,
+      );
     if (id) taken.add(Number(id));
   }
   for (let id = 64_000; id > 1_000; id--) if (!taken.has(id)) return id;
