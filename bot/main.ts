@@ -88,6 +88,7 @@ export async function main(mode: { dev?: boolean } = {}): Promise<void> {
     publicUrl: env.PUBLIC_URL ?? `http://${host ?? '127.0.0.1'}:${env.PORT}`,
     google,
     dev: dev ? { host: host!, adminEmail: DEV_ADMIN_EMAIL } : undefined,
+    gateway: env.TISPACE_GATEWAY_TOKEN ? { token: env.TISPACE_GATEWAY_TOKEN } : undefined,
   });
   // Slack is optional only in dev mode (parseEnv): then the web and the health routes get a server of their own.
   const bot: TiSpaceApp | undefined = env.SLACK_BOT_TOKEN

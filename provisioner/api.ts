@@ -22,6 +22,7 @@ export { KEY_HELP, looksLikePrivateKey } from './domain/ssh-key.ts';
 export { formatUtc } from './domain/utc.ts';
 export { webUserId } from './domain/web-user.ts';
 export type { Result, UserError, UserErrorCode } from './errors.ts';
+export type { GatewayAccess } from './gateway-access.ts';
 export type { InstanceEvent } from './instance-events.ts';
 export { MetricsActivitySource } from './jobs/activity.ts';
 export type { ActivitySample, ActivitySource } from './jobs/activity-signals.ts';

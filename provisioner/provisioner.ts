@@ -5,6 +5,7 @@ import { CapacitySource } from './capacity-source.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { TiSpaceConfig } from './config/schema.ts';
 import { fail, ok, type Result } from './errors.ts';
+import { GatewayAccess } from './gateway-access.ts';
 import { InstanceEvents } from './instance-events.ts';
 import { MetricsActivitySource } from './jobs/activity.ts';
 import { Jobs, type JobsOptions } from './jobs/scheduler.ts';
@@ -50,6 +51,8 @@ export class Provisioner {
   readonly policy: PolicyActions;
   /** Web sign-in, sessions and API tokens (the web front end). */
   readonly web: WebAccess;
+  /** What the SSH gateway may let each key reach. */
+  readonly gateway: GatewayAccess;
   /** Recent Kubernetes Events of a machine's objects (the machine page). */
   readonly events: InstanceEvents;
   readonly store: Store;
@@ -123,6 +126,7 @@ export class Provisioner {
       api: this.api,
       ...(options.sessionPolicy ? { policy: options.sessionPolicy } : {}),
     });
+    this.gateway = new GatewayAccess({ store: this.store });
     this.events = new InstanceEvents({ config, kubeConfig, api: this.api });
   }
 

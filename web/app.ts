@@ -25,10 +25,11 @@ import { page, type Viewer } from './pages/layout.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { Ctx, PageHandler } from './routes/context.ts';
+import { type GatewaySessionSink, gatewayRoutes } from './routes/gateway.ts';
 import { machineRoutes } from './routes/machines.ts';
 
 export interface WebOptions {
-  provisioner: Pick<Provisioner, 'api' | 'web' | 'events'>;
+  provisioner: Pick<Provisioner, 'api' | 'web' | 'events' | 'gateway'>;
   log: Logger;
   /** Where browsers reach TiSpace (PUBLIC_URL). */
   publicUrl: string;
@@ -40,6 +41,8 @@ export interface WebOptions {
    */
   dev?: { host: string; adminEmail: string } | undefined;
   clock?: Clock;
+  /** The SSH gateway's calls (web/routes/gateway.ts); absent = no gateway routes. */
+  gateway?: { token: string; sessions?: GatewaySessionSink | undefined } | undefined;
 }
 
 export interface Web {
@@ -247,6 +250,14 @@ export function createWeb(o: WebOptions): Web {
   adminRoutes(router, pageRoute, { provisioner });
   const api = apiRoutes({ provisioner, sessions, clock, log, router });
   eventsRoute(router, { provisioner, live, clock, authenticate: apiAuthenticate({ provisioner, sessions }) });
+  if (o.gateway)
+    gatewayRoutes({
+      router,
+      gateway: provisioner.gateway,
+      sessions: o.gateway.sessions,
+      token: o.gateway.token,
+      log: log.child({ component: 'gateway-api' }),
+    });
   const openApi = openApiDocument(api, publicUrl);
   router.on('GET', '/api/v1/openapi.json', (_req, res) => sendJson(res, 200, openApi));
 
@@ -287,25 +298,28 @@ export function createWeb(o: WebOptions): Web {
       );
       return;
     }
-    Promise.resolve(match.handler(req, res, match.params)).catch((error: unknown) => {
-      if (error instanceof BodyError) {
+    // A handler that throws synchronously is caught here too: no request may take the process down.
+    Promise.resolve()
+      .then(() => match.handler(req, res, match.params))
+      .catch((error: unknown) => {
+        if (error instanceof BodyError) {
+          if (isApi(req))
+            return sendJson(res, error.status, { error: { code: 'InvalidInput', message: error.message } });
+          return showPage(res, error.status, 'Refused', messagePage('Request refused', error.message));
+        }
+        log.error({ err: error, path, method }, 'web request failed');
+        if (res.headersSent) return void res.end();
         if (isApi(req))
-          return sendJson(res, error.status, { error: { code: 'InvalidInput', message: error.message } });
-        return showPage(res, error.status, 'Refused', messagePage('Request refused', error.message));
-      }
-      log.error({ err: error, path, method }, 'web request failed');
-      if (res.headersSent) return void res.end();
-      if (isApi(req))
-        return sendJson(res, 500, {
-          error: { code: 'Internal', message: 'something went wrong on TiSpace’s side (it was logged)' },
-        });
-      showPage(
-        res,
-        500,
-        'Error',
-        messagePage('Something went wrong', 'It was logged. Please try again in a minute.'),
-      );
-    });
+          return sendJson(res, 500, {
+            error: { code: 'Internal', message: 'something went wrong on TiSpace’s side (it was logged)' },
+          });
+        showPage(
+          res,
+          500,
+          'Error',
+          messagePage('Something went wrong', 'It was logged. Please try again in a minute.'),
+        );
+      });
   };
 
   return {

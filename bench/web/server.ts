@@ -89,7 +89,7 @@ serveParent({
             : Reflect.get(target, key),
     }) as P['api'];
     web = createWeb({
-      provisioner: { api, web: p.web, events: p.events },
+      provisioner: { api, web: p.web, events: p.events, gateway: p.gateway },
       log,
       publicUrl: 'https://tispace.bench.example',
     });

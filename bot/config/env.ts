@@ -52,6 +52,10 @@ const envSchema = z.object({
       : [],
   ),
   TISPACE_SECRET: optionalText,
+  /** Shared with the SSH gateway (its AuthorizedKeysCommand and session reports); unset = no gateway routes. */
+  TISPACE_GATEWAY_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 32, {
+    message: 'TISPACE_GATEWAY_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)',
+  }),
   GOOGLE_AUTH_URL: optionalText.pipe(url('GOOGLE_AUTH_URL').optional()),
   GOOGLE_TOKEN_URL: optionalText.pipe(url('GOOGLE_TOKEN_URL').optional()),
   GOOGLE_CERTS_URL: optionalText.pipe(url('GOOGLE_CERTS_URL').optional()),
@@ -65,6 +69,7 @@ const secretSources: Record<string, string> = {
   GOOGLE_CLIENT_ID: 'set the OAuth client id from Google Cloud (APIs & Services → Credentials)',
   GOOGLE_CLIENT_SECRET: 'set the OAuth client secret from Google Cloud (APIs & Services → Credentials)',
   TISPACE_SECRET: 'set a random value (openssl rand -hex 32)',
+  TISPACE_GATEWAY_TOKEN: "set a random value (openssl rand -hex 32), the same in the gateway's Secret",
 };
 
 /**
@@ -119,6 +124,11 @@ function crossProblems(raw: Record<string, string | undefined>, dev: boolean): s
   const secret = v('TISPACE_SECRET');
   if (secret !== undefined && secret.length < 32)
     problems.push('TISPACE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)');
+  // Every login goes through the SSH gateway, which asks TiSpace with this token: without it nobody can log in.
+  if (!v('TISPACE_GATEWAY_TOKEN'))
+    problems.push(
+      "TISPACE_GATEWAY_TOKEN is required: the SSH gateway authenticates to TiSpace with it (openssl rand -hex 32; the same value in the gateway's Secret)",
+    );
   return problems;
 }
 

@@ -136,6 +136,7 @@ describe('start-up reads the configured RuntimeClass', () => {
         GOOGLE_ALLOWED_DOMAINS: 'corp.com',
         PUBLIC_URL: 'http://127.0.0.1:3000',
         TISPACE_SECRET: 'x'.repeat(40),
+        TISPACE_GATEWAY_TOKEN: 'g'.repeat(40),
         KUBECONFIG: kubeconfigPath(),
         TISPACE_CONFIG: config,
         TISPACE_DB_PATH: path.join(dir, 'tispace.db'),

@@ -24,22 +24,24 @@ export class BodyError extends Error {
   }
 }
 
-async function readText(req: IncomingMessage): Promise<string> {
+async function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new BodyError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new BodyError(413, `the request body is larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A form post (urlencoded) or a JSON object, as a plain record; anything else is refused. */
-export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readBody(
+  req: IncomingMessage,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const text = await readText(req);
+  const text = await readText(req, maxBytes);
   if (type === 'application/x-www-form-urlencoded') {
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of new URLSearchParams(text)) {

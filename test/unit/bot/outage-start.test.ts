@@ -38,6 +38,7 @@ describe('start-up while Slack and Kubernetes are down', () => {
         GOOGLE_ALLOWED_DOMAINS: 'corp.com',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         TISPACE_SECRET: 'x'.repeat(40),
+        TISPACE_GATEWAY_TOKEN: 'g'.repeat(40),
         KUBECONFIG: kubeconfig,
         TISPACE_DB_PATH: path.join(dir, 'tispace.db'),
         PORT: String(port),

@@ -32,6 +32,7 @@ describe('start-up', () => {
         '  - GOOGLE_ALLOWED_DOMAINS is required for Google sign-in (e.g. example.com)',
         '  - PUBLIC_URL is required for Google sign-in (the callback URL base)',
         '  - TISPACE_SECRET is required for Google sign-in',
+        "  - TISPACE_GATEWAY_TOKEN is required: the SSH gateway authenticates to TiSpace with it (openssl rand -hex 32; the same value in the gateway's Secret)",
         '',
       ].join('\n'),
     );
@@ -42,12 +43,17 @@ describe('start-up', () => {
     const secret = parse(readFileSync(path.join(root, 'manifests/overlays/example/secret.yaml'), 'utf8')) as {
       stringData: Record<string, string>;
     };
+    const gateway = parse(
+      readFileSync(path.join(root, 'manifests/overlays/example/gateway-secret.yaml'), 'utf8'),
+    ) as { stringData: Record<string, string> };
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bot/main.ts'], {
       cwd: root,
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         ...secret.stringData,
+        // The Deployment maps the gateway Secret's token to this variable.
+        TISPACE_GATEWAY_TOKEN: gateway.stringData.token,
         GOOGLE_ALLOWED_DOMAINS: 'corp.example',
         PUBLIC_URL: 'https://tispace.corp.example',
       },
@@ -62,6 +68,7 @@ describe('start-up', () => {
       '  - GOOGLE_CLIENT_ID is still a placeholder: set the OAuth client id from Google Cloud (APIs & Services → Credentials)',
       '  - GOOGLE_CLIENT_SECRET is still a placeholder: set the OAuth client secret from Google Cloud (APIs & Services → Credentials)',
       '  - TISPACE_SECRET is still a placeholder: set a random value (openssl rand -hex 32)',
+      "  - TISPACE_GATEWAY_TOKEN is still a placeholder: set a random value (openssl rand -hex 32), the same in the gateway's Secret",
     ]);
     expect(r.stderr).not.toContain('REPLACE-ME');
   }, 40_000);
@@ -86,6 +93,7 @@ describe('start-up', () => {
       'GOOGLE_CLIENT_ID',
       'GOOGLE_CLIENT_SECRET',
       'TISPACE_SECRET',
+      'TISPACE_GATEWAY_TOKEN',
     ])
       expect(r.stderr).toContain(`  - ${name} is still a placeholder`);
   }, 40_000);

@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { healthRoutes } from '../../../bot/http/health-routes.ts';
 import { CALLBACK_PATH, START_PATH } from '../../../bot/identity/google-link.ts';
 import { DEV_SIGN_IN_PATH, STATIC } from '../../../web/app.ts';
+import { GATEWAY_KEYS_PATH, GATEWAY_SESSIONS_PATH } from '../../../web/routes/gateway.ts';
 import { kustomizeBuild } from '../../tools/kustomize/kustomize.ts';
 import { startWeb } from '../web/support.ts';
 
@@ -24,6 +25,9 @@ const internalRoutes = [
   }).map((r) => r.path),
   // Refused outside `npm run dev` anyway, but never published.
   DEV_SIGN_IN_PATH,
+  // The SSH gateway calls TiSpace's in-cluster Service; token-protected, and still never published.
+  GATEWAY_KEYS_PATH,
+  GATEWAY_SESSIONS_PATH,
 ];
 
 interface IngressPath {

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GoogleSettings } from '../../../bot/config/env.ts';
-import { createWeb, type Web } from '../../../web/app.ts';
+import { createWeb, type Web, type WebOptions } from '../../../web/app.ts';
 import { silentLog } from '../../support/log.ts';
 import { apiOnlyProvisioner } from '../../support/offline-provisioner.ts';
 
@@ -20,6 +20,7 @@ export async function startWeb(o: {
   google?: (origin: string) => GoogleSettings;
   config?: Record<string, unknown>;
   listenHost?: string;
+  gateway?: WebOptions['gateway'];
 }): Promise<WebUnderTest> {
   const { provisioner, clock, close } = apiOnlyProvisioner({
     admins: ['admin@tispace.localhost', 'boss@corp.com'],
@@ -36,6 +37,7 @@ export async function startWeb(o: {
     clock,
     ...(o.dev ? { dev: o.dev } : {}),
     ...(o.google ? { google: o.google(url) } : {}),
+    ...(o.gateway ? { gateway: o.gateway } : {}),
   });
   handle = web.handle;
   return {

@@ -8,13 +8,32 @@ const google = {
   PUBLIC_URL: 'https://tispace.example.com',
   TISPACE_SECRET: 'x'.repeat(32),
 };
+const gatewayToken = { TISPACE_GATEWAY_TOKEN: 'g'.repeat(32) };
 const base = {
   SLACK_BOT_TOKEN: 'xoxb-1',
   SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
   ...google,
+  ...gatewayToken,
 };
 
 describe('parseEnv', () => {
+  it('refuses to start without the SSH gateway token, since nobody could log in', () => {
+    const { TISPACE_GATEWAY_TOKEN: _, ...withoutToken } = base;
+    const r = parseEnv(withoutToken);
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        "TISPACE_GATEWAY_TOKEN is required: the SSH gateway authenticates to TiSpace with it (openssl rand -hex 32; the same value in the gateway's Secret)",
+      ],
+    });
+    expect(
+      parseEnv({ ...base, TISPACE_GATEWAY_TOKEN: 'REPLACE-ME-gateway-token-of-32-chars' }),
+    ).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('TISPACE_GATEWAY_TOKEN is still a placeholder')],
+    });
+  });
+
   it('applies the defaults', () => {
     const r = parseEnv(base);
     expect(r).toMatchObject({
@@ -38,6 +57,7 @@ describe('parseEnv', () => {
       SLACK_API_URL: 'nope',
       GOOGLE_CLIENT_ID: 'id',
       TISPACE_SECRET: 'tooshort-secret',
+      TISPACE_GATEWAY_TOKEN: 'short-gateway-token',
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -46,6 +66,7 @@ describe('parseEnv', () => {
       'SLACK_API_URL must be an absolute http(s) URL',
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
       'PORT must be a port number (0–65535)',
+      'TISPACE_GATEWAY_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)',
       'SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret) unless SLACK_APP_TOKEN selects Socket Mode',
       'GOOGLE_CLIENT_SECRET is required with GOOGLE_CLIENT_ID',
       'GOOGLE_ALLOWED_DOMAINS is required for Google sign-in (e.g. example.com)',
@@ -53,6 +74,7 @@ describe('parseEnv', () => {
       'TISPACE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)',
     ]);
     expect(r.problems.join()).not.toContain('tooshort-secret');
+    expect(r.problems.join()).not.toContain('short-gateway-token');
   });
 
   it('Socket Mode needs no signing secret; Google settings come together', () => {
@@ -64,6 +86,7 @@ describe('parseEnv', () => {
       GOOGLE_ALLOWED_DOMAINS: 'Example.com, example.org',
       PUBLIC_URL: 'https://tispace.example.com',
       TISPACE_SECRET: 'x'.repeat(32),
+      ...gatewayToken,
       GOOGLE_TOKEN_URL: 'http://127.0.0.1:9999/token',
     });
     expect(r.ok).toBe(true);
