@@ -15,8 +15,9 @@
 // - /usr/local is a tmpfs holding the shipped scripts in /usr/local/bin, root-owned and 0755 (sshd refuses
 //   an AuthorizedKeysCommand on a path anyone but root can write).
 //
-// Then the shipped entrypoint runs: the session reporter in the background, `sshd -D -e` in the foreground,
-// with one command-line override: ListenAddress 127.0.0.1:<free port> (the image listens on 2222 everywhere).
+// Then, as in the gateway Pod, the session reporter runs as nobody (setpriv: no capabilities) in the
+// background, and the shipped entrypoint runs `sshd -D -e` in the foreground with one command-line override:
+// ListenAddress 127.0.0.1:<free port> (the image listens on 2222 everywhere).
 // The real node's kube-proxy programs the ClusterIPs on this host, so sshd's channels to `<svc>.<ns>:22`
 // reach the machines exactly as from a gateway Pod.
 import { execFileSync, spawn } from 'node:child_process';
@@ -55,7 +56,7 @@ export interface LocalGateway {
   /** The gateway's own host key line (`ssh-ed25519 AAAA…`) and its known_hosts entry. */
   hostKey: string;
   knownHostsLine: string;
-  /** The entrypoint's process (sshd after exec); its process group holds the reporter too. */
+  /** The namespace's first process (sshd after exec); its process group holds the reporter too. */
   pid: number;
   logFile: string;
   /** sshd's and the reporter's output so far. */
@@ -121,7 +122,7 @@ export async function startLocalGateway(o: LocalGatewayOptions): Promise<LocalGa
       stdio: ['ignore', out, out],
       env: {
         PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        TISPACE_GATEWAY_ID: o.id ?? `local-gateway-${port}`,
+        GATEWAY_NAME: o.id ?? `local-gateway-${port}`,
         TISPACE_REPORT_INTERVAL: String(o.reportIntervalSeconds ?? 30),
       },
     },
@@ -215,6 +216,8 @@ mount --bind "$state/hosts" /etc/hosts
 mount -t tmpfs -o mode=0755,size=4m tispace-gateway-bin /usr/local
 mkdir -m 0755 /usr/local/bin
 install -m 0755 "$image/tispace-authorized-keys" "$image/tispace-session-report" "$image/tispace-gateway" /usr/local/bin/
+setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+  /usr/local/bin/tispace-session-report &
 exec /usr/local/bin/tispace-gateway -o "ListenAddress=$listen"
 `;
 
