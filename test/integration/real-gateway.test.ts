@@ -48,7 +48,7 @@ describe.runIf(realNodeRunning())('the SSH gateway, real OpenSSH on both ends', 
       // A real sshd: its host keys are read with ssh-keyscan (the host reaches ClusterIPs through kube-proxy).
       hostKeys: keyscanHostKeys,
     });
-    door = await startFrontDoor(p, { port, reportIntervalSeconds: 2 });
+    door = await startFrontDoor(p, { kubeConfig: kubeConfig(), port, reportIntervalSeconds: 2 });
   }, 1_800_000);
 
   afterAll(async () => {

@@ -1,16 +1,17 @@
 // TiSpace's SSH front door for real-node tests: TiSpace's HTTP server with the gateway's two routes (the
 // web front end, as `npm start` serves it, with a gateway token) and the real OpenSSH gateway in front of
 // it (../../cluster/gateway.ts). The provisioner's config must name the gateway's address, so pick the
-// port first (`gatewayConfig`), start the provisioner with it, then the front door.
+// port first (`gatewayConfig`), start the provisioner with it, then the front door. No vitest here: the
+// benchmark's gateway section uses it too.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Provisioner } from '../../../provisioner/api.ts';
 import { createWeb, type Web } from '../../../web/app.ts';
 import { type LocalGateway, startLocalGateway } from '../../cluster/gateway.ts';
 import { silentLog } from '../../support/log.ts';
 import { freePort } from '../../support/ports.ts';
-import { kubeConfig } from './cluster.ts';
 
 export interface FrontDoor {
   gateway: LocalGateway;
@@ -33,7 +34,7 @@ export async function gatewayConfig(): Promise<{
 /** Serves TiSpace's HTTP routes for `p` (with a fresh gateway token) and starts the gateway on `port`. */
 export async function startFrontDoor(
   p: Provisioner,
-  o: { port: number; reportIntervalSeconds?: number },
+  o: { kubeConfig: KubeConfig; port: number; reportIntervalSeconds?: number },
 ): Promise<FrontDoor> {
   const token = randomBytes(24).toString('base64url');
   let web: Web | undefined;
@@ -49,7 +50,7 @@ export async function startFrontDoor(
   let gateway: LocalGateway;
   try {
     gateway = await startLocalGateway({
-      kubeConfig: kubeConfig(),
+      kubeConfig: o.kubeConfig,
       tispaceUrl: url,
       token,
       port: o.port,
