@@ -320,6 +320,41 @@ export function renderTable(results: Record<string, unknown>): string {
     out.push(`
 6. Create → first SSH login: FAILED — ${login.error}`);
 
+  const gw = results.gateway as Any;
+  if (gw?.keyCommand) {
+    const k = gw.keyCommand;
+    const lat = (l: Lat) => [ms(l.p50, 2), ms(l.p90, 2), ms(l.p99, 2), ms(l.max, 2)];
+    out.push(
+      table(
+        `7. SSH gateway: AuthorizedKeysCommand (the shipped script exec'd per call against TiSpace's endpoint; ${k.store.machines} machines, ${k.store.users} users in the store; ${k.calls} calls, one at a time)`,
+        ['what', 'p50', 'p90', 'p99', 'max'],
+        [
+          ['script process, all keys', ...lat(k.processWallMs)],
+          ['script process, known keys', ...lat(k.knownKeyMs)],
+          ['script process, unknown keys', ...lat(k.unknownKeyMs)],
+          ["TiSpace's server time", ...lat(k.serverMs)],
+          ['floor: curl alone against a bare server', ...lat(k.bareCurlMs)],
+        ],
+      ),
+    );
+    targets.push(['gateway key command p99 < 20 ms', ms(k.processWallMs.p99, 2), yes(k.target.met)]);
+  }
+  const setup = gw?.connectionSetup;
+  if (setup?.viaGatewayMs) {
+    const lat = (l: Lat) => [ms(l.p50, 0), ms(l.p90, 0), ms(l.p99, 0), ms(l.max, 0)];
+    out.push(
+      table(
+        `7b. SSH connection setup (\`ssh … true\`, ${setup.rounds} each, alternating): through the gateway ${setup.medianRatio}× direct (+${setup.addedMedianMs} ms median)`,
+        ['path', 'p50', 'p90', 'p99', 'max'],
+        [
+          ['through the gateway (ssh -J)', ...lat(setup.viaGatewayMs)],
+          ["direct to the machine's ClusterIP", ...lat(setup.directMs)],
+        ],
+      ),
+    );
+  } else if (setup?.skipped) out.push(`\n7b. SSH connection setup: skipped — ${setup.skipped}`);
+  if (gw?.error) out.push(`\n7. SSH gateway: FAILED — ${gw.error}`);
+
   if (targets.length) out.push(table('Targets', ['target', 'measured', 'verdict'], targets));
   return `${out.join('\n')}\n`;
 }

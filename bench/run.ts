@@ -1,4 +1,4 @@
-// `npm run bench [-- --only ack,provision,scale,concurrency,web] [--quick] [--out file]`
+// `npm run bench [-- --only ack,provision,scale,concurrency,web,first-login,gateway] [--quick] [--out file]`
 // Runs the benchmarks against the local control plane (started if needed, left as found), prints a table
 // and writes every figure as JSON (.cache/bench/results.json by default). See bench/README.md.
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { repoRoot } from '../test/cluster/paths.ts';
 import { ackBench } from './ack/index.ts';
 import { concurrencyBench } from './concurrency.ts';
 import { firstLoginBench } from './first-login.ts';
+import { gatewayBench } from './gateway.ts';
 import {
   acquireControlPlane,
   cleanupLeftovers,
@@ -22,9 +23,11 @@ import { renderTable } from './report.ts';
 import { scaleBench } from './scale/index.ts';
 import { webBench } from './web/index.ts';
 
-const SECTIONS = ['ack', 'provision', 'scale', 'concurrency', 'web', 'first-login'] as const;
+const SECTIONS = ['ack', 'provision', 'scale', 'concurrency', 'web', 'first-login', 'gateway'] as const;
 /** Sections that need no cluster (the web section reads only its SQLite file). */
 const OFFLINE: readonly Section[] = ['web'];
+/** Sections that use the cluster only on the real node (as root): without it they run their offline part. */
+const REAL_NODE_ONLY: readonly Section[] = ['gateway'];
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]) {
@@ -57,7 +60,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--cleanup') cleanup = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench -- [--only ack,provision,scale,concurrency,web,first-login] [--quick] [--instances N] [--out file] [--cleanup]\n' +
+        'npm run bench -- [--only ack,provision,scale,concurrency,web,first-login,gateway] [--quick] [--instances N] [--out file] [--cleanup]\n' +
           '  --cleanup: only delete what an interrupted run left behind (bench-* namespaces, bench nodes, StorageClass)\n',
       );
       process.exit(0);
@@ -94,9 +97,11 @@ async function main(): Promise<void> {
     sections: args.only,
     machine: machine(),
   };
-  // first-login boots machines on the real node (kubelet + patched cri-o): as root only.
+  // first-login and gateway boot machines on the real node (kubelet + patched cri-o): as root only.
   const realNode =
-    args.only.includes('first-login') && process.getuid?.() === 0 && process.env.TISPACE_REAL_NODE !== '0';
+    args.only.some((s) => s === 'first-login' || s === 'gateway') &&
+    process.getuid?.() === 0 &&
+    process.env.TISPACE_REAL_NODE !== '0';
   if (args.cleanup) {
     const lease = await acquireControlPlane();
     try {
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
     return;
   }
   // The control plane only when a selected section uses it (`--only web` runs without one).
-  const lease = args.only.some((s) => !OFFLINE.includes(s))
+  const lease = args.only.some((s) => !OFFLINE.includes(s) && (realNode || !REAL_NODE_ONLY.includes(s)))
     ? await acquireControlPlane({ realNode })
     : undefined;
   const kc = lease ? loadKubeConfig(lease.kubeconfig) : undefined;
@@ -153,6 +158,9 @@ async function main(): Promise<void> {
             break;
           case 'web':
             results.web = await webBench({ quick: args.quick });
+            break;
+          case 'gateway':
+            results.gateway = await gatewayBench({ quick: args.quick, kc, realNode });
             break;
           case 'first-login':
             results['first-login'] = realNode

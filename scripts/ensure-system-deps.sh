@@ -23,6 +23,15 @@ if ((${#missing[@]})); then
     exit 1
   fi
   echo "ensure-system-deps: installing ${missing[*]}"
+  # Packages are installed for their programs, never to run as services (openssh-server would start an
+  # sshd on port 22, and fail the install on a machine where 22 is taken or no init system runs): while
+  # installing, a policy-rc.d denies every service start (containers usually ship one already).
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# ensure-system-deps: no service starts while installing\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

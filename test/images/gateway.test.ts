@@ -1,0 +1,68 @@
+// The SSH gateway image's files (images/gateway/), checked by the tools that run them: ShellCheck for the
+// scripts, and Debian's sshd itself for the shipped sshd_config (`sshd -T` prints the settings in effect,
+// so a typo or an option sshd ignores would show here). The gateway at work, with real clients, is
+// test/integration/real-gateway.test.ts.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GATEWAY_IMAGE_DIR } from '../cluster/gateway.ts';
+import { tryRun } from './support/machine.ts';
+
+const SCRIPTS = ['tispace-authorized-keys', 'tispace-session-report', 'tispace-gateway'];
+const scratch = mkdtempSync(path.join(tmpdir(), 'tispace-gateway-image-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('the SSH gateway image', () => {
+  it.each(SCRIPTS)('%s is ShellCheck-clean POSIX sh', async (script) => {
+    const file = path.join(GATEWAY_IMAGE_DIR, script);
+    const r = await tryRun('shellcheck', ['--format=gcc', '--shell=sh', file]);
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+  });
+
+  it.runIf(existsSync('/usr/sbin/sshd'))('sshd takes the shipped sshd_config as a jump host only', () => {
+    const hostKey = path.join(scratch, 'host_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+    const effective = execFileSync(
+      '/usr/sbin/sshd',
+      ['-T', '-f', path.join(GATEWAY_IMAGE_DIR, 'sshd_config'), '-o', `HostKey=${hostKey}`],
+      { encoding: 'utf8' },
+    );
+    const settings = new Map(
+      effective
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as const),
+    );
+    expect(Object.fromEntries([...settings].filter(([k]) => EXPECTED[k] !== undefined))).toEqual(EXPECTED);
+  });
+});
+
+/** The settings that make it a jump host and nothing else (as `sshd -T` spells them). */
+const EXPECTED: Record<string, string> = {
+  port: '2222',
+  usepam: 'no',
+  passwordauthentication: 'no',
+  kbdinteractiveauthentication: 'no',
+  authenticationmethods: 'publickey',
+  authorizedkeysfile: 'none',
+  authorizedkeyscommand: '/usr/local/bin/tispace-authorized-keys %f',
+  authorizedkeyscommanduser: 'nobody',
+  allowusers: 'tispace',
+  permitrootlogin: 'no',
+  allowtcpforwarding: 'local',
+  allowagentforwarding: 'no',
+  allowstreamlocalforwarding: 'no',
+  x11forwarding: 'no',
+  permittty: 'no',
+  permituserrc: 'no',
+  permittunnel: 'no',
+  permitlisten: 'none',
+  permitopen: '*:22',
+  gatewayports: 'no',
+  disableforwarding: 'no',
+  forcecommand: '/usr/sbin/nologin',
+  pidfile: 'none',
+  loglevel: 'VERBOSE',
+};
