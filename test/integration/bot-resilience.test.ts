@@ -131,6 +131,9 @@ describe('Slack rate limits and errors', () => {
       { name: 'r1', size: 'small', diskGiB: 20 },
     );
     if (!created.ok) throw new Error(created.error.message);
+    // The create's own progress DM goes first: otherwise it may meet the 429 and pause the client's queue
+    // before `started`, and the notice waits less than Retry-After from here.
+    await h.bot.notifier.idle();
     h.fake.rateLimit('chat.postMessage', { times: 1, retryAfterSeconds: 1 });
     const started = Date.now();
     const delivered = await h.bot.notifier.notice('UADA', { kind: 'lease-expired', instance: created.value });

@@ -1,44 +1,63 @@
 // The whole product path, as users take it: signed Slack requests to the real Bolt app (fake Slack Web
 // API), the real Google sign-in against a fake issuer, the real control plane, and machines that boot on
 // the real node (kubelet + TiSpace's patched cri-o, runc in place of Kata, btrfs in place of RBD). Every
-// login runs the SSH command from the user's DM as printed, with the real OpenSSH client.
-// TODO(gw-ssh): the printed command jumps through the SSH gateway (`ssh -J tispace@<gateway> …`); running it
-// needs the real gateway harness the gw-ssh helper is building — until then the logins here fail.
-import { execFileSync } from 'node:child_process';
+// login runs the SSH command from the user's DM as printed, with the real OpenSSH client, through the real
+// SSH gateway (Debian's sshd with the shipped images/gateway/ configuration), trusting only the host keys
+// TiSpace told the user.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../bot/constants.ts';
-import type { Instance } from '../../provisioner/api.ts';
+import { type Instance, knownHostsLines, primaryHostKey } from '../../provisioner/api.ts';
 import { keyscanHostKeys } from '../../provisioner/ssh/host-key-reader.ts';
 import { prepareDebianMachine } from '../cluster/node/debian-machine.ts';
+import { runPrintedJump } from '../support/ssh-jump.ts';
 import { type BotHarness, botConfig, startBotHarness } from './support/bot-harness.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
-import { freshSshKey, pvcDirectory, realNodeRunning, runPrintedSsh } from './support/real-node.ts';
+import { type FrontDoor, gatewayConfig, startFrontDoor } from './support/gateway.ts';
+import { freshSshKey, pvcDirectory, realNodeRunning } from './support/real-node.ts';
 
 type Key = ReturnType<typeof freshSshKey>;
 
 describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () => {
   const ns = useNamespace('real-slack');
   let h: BotHarness;
+  let door: FrontDoor;
   const core = () => kubeConfig().makeApiClient(CoreV1Api);
   const custom = () => kubeConfig().makeApiClient(CustomObjectsApi);
 
   beforeAll(async () => {
     const machine = await prepareDebianMachine(kubeConfig(), ns.name);
+    const { port, gateway } = await gatewayConfig();
     h = await startBotHarness({
       namespace: ns.name,
       google: true,
       // A real sshd: its host keys are read with ssh-keyscan (the host reaches ClusterIPs via kube-proxy).
       hostKeys: keyscanHostKeys,
-      config: botConfig(ns.name, machine.config),
+      config: botConfig(ns.name, { ...machine.config, gateway }),
     });
+    door = await startFrontDoor(h.provisioner, { kubeConfig: kubeConfig(), port });
   }, 1_800_000);
 
   afterAll(async () => {
+    await door?.close();
     await h?.close();
   });
+
+  /** The machine a printed command reaches (its stable name is the command's last word). */
+  const machineOf = (printed: string): Instance => {
+    const host = printed.split('@').at(-1)!;
+    const found = h.provisioner.store.instances.listLive().find((i) => i.sshHost === host);
+    if (!found) throw new Error(`no machine named ${host}`);
+    return found;
+  };
+
+  /** Runs the printed command once: known_hosts holds the gateway's key and the machine's stored ones. */
+  const ssh = (printed: string, key: Key, remote: string) =>
+    runPrintedJump(printed, key, remote, {
+      knownHosts: [door.gateway.knownHostsLine, ...knownHostsLines(machineOf(printed))],
+    });
 
   /** Runs `/tispace <text>` and returns the reply it got. */
   async function run(user: string, text: string): Promise<string> {
@@ -59,11 +78,12 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     const ready = await waitFor(
       async () => {
         const i = instance(user, name);
-        return i.phase === 'running' && i.sshHost && i.notifyRef ? i : undefined;
+        return i.phase === 'running' && i.sshHost && i.hostKeys.length && i.notifyRef ? i : undefined;
       },
       { timeoutMs: 240_000, what: `${name} running`, intervalMs: 500 },
     );
     const ref = JSON.parse(ready.notifyRef!) as { channel: string; ts: string };
+    await door.gateway.waitForHost(ready.sshHost!);
     return waitFor(
       async () => {
         await h.bot.notifier.idle();
@@ -78,24 +98,18 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
   function login(printed: string, key: Key, remote: string) {
     return waitFor(
       async () => {
-        const r = runPrintedSsh(printed, key, remote);
+        const r = await ssh(printed, key, remote);
         return r.code === 0 ? r : undefined;
       },
       { timeoutMs: 120_000, what: `ssh login with ${printed}`, intervalMs: 1_000 },
     );
   }
 
-  /** The machine's ed25519 host key, as `ssh-keyscan` reads it at the printed address. */
-  function hostKey(printed: string): string {
-    const [, port, host] = /-p (\d+) \S+@(\S+)/.exec(printed) ?? [];
-    const out = execFileSync('ssh-keyscan', ['-t', 'ed25519', '-p', port!, host!], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const line = out.split('\n').find((l) => l.includes('ssh-ed25519'));
-    if (!line) throw new Error(`no host key at ${host}:${port}`);
-    return line.split(/\s+/).slice(1, 3).join(' ');
-  }
+  /**
+   * The machine's ed25519 host key as TiSpace read it and told the user. A login with StrictHostKeyChecking
+   * and only these keys in known_hosts succeeded, so it is the key the machine presents.
+   */
+  const hostKey = (printed: string): string => primaryHostKey(machineOf(printed))!.publicKey;
 
   async function rootPvc(id: string) {
     const list = await core().listNamespacedPersistentVolumeClaim({
@@ -149,7 +163,7 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     expect(source).toMatch(new RegExp(`\\[/vols/${pvc.spec?.volumeName}\\] btrfs$`));
     expect(systemState).toMatch(/^(running|degraded|starting)$/);
     expect(user).toBe('debian');
-    const wrote = runPrintedSsh(
+    const wrote = await ssh(
       adaCommand,
       adaKey,
       'echo kept > ~/note && echo tool | sudo -n tee /usr/local/bin/mytool >/dev/null',
@@ -237,9 +251,10 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     const bobKey = freshSshKey('bob@laptop');
     expect(await run('UBOB', `key add ${bobKey.publicKey}`)).toMatch(/added/i);
 
-    const refused = runPrintedSsh(adaCommand, bobKey, 'true');
+    // Bob's key gets through the gateway's door (he is a linked user) but no channel to Ada's machine.
+    const refused = await ssh(adaCommand, bobKey, 'true');
     expect(refused.code).toBe(255);
-    expect(refused.stderr).toContain('Permission denied (publickey)');
+    expect(refused.stderr).toContain('administratively prohibited');
     const adaHostKey = hostKey(adaCommand);
 
     // The node has two CPUs: Ada's machine stops before Bob's starts.
@@ -252,7 +267,7 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     expect(await run('UBOB', 'create bobs --image debian-12 --cpu 1 --mem 1')).toContain('Creating *bobs*');
     const bobCommand = await commandFromDm('UBOB', 'bobs');
     expect((await login(bobCommand, bobKey, 'id -un')).stdout).toBe('debian\n');
-    expect(runPrintedSsh(bobCommand, adaKey, 'true').code).toBe(255);
+    expect((await ssh(bobCommand, adaKey, 'true')).code).toBe(255);
     expect(hostKey(bobCommand)).not.toBe(adaHostKey);
   });
 });
