@@ -2,7 +2,7 @@
 // NetworkPolicies that let only them (and TiSpace, for host keys) reach the machines' port 22, the token
 // both sides read from one Secret key, the URL the gateway calls, and the address users are told — one
 // renamed label, port or key here and nobody can log in, or the instances are open to more than the gateway.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type {
   V1ConfigMap,
@@ -89,6 +89,12 @@ describe.each(overlays)('overlay %s', (overlay) => {
     const sshd = gateway().spec?.template.spec?.containers.find((c) => c.name === 'sshd');
     const containerPort = sshd?.ports?.find((p) => p.name === port?.targetPort)?.containerPort;
     expect(containerPort).toBeDefined();
+    // The shipped sshd_config listens where the Pod's port and the Service send connections.
+    const sshdConfig = readFileSync(path.join(root, 'images/gateway/sshd_config'), 'utf8');
+    expect(sshdConfig).toMatch(new RegExp(`^Port ${containerPort}$`, 'm'));
+    const hostKeyPath = /^HostKey (\S+)$/m.exec(sshdConfig)?.[1];
+    const mount = sshd?.volumeMounts?.find((m) => m.name === 'host-keys');
+    expect(hostKeyPath).toBe(`${mount?.mountPath}/ssh_host_ed25519_key`);
     // What users are told (config.gateway) is the Service's port.
     expect(config().gateway.port).toBe(port?.port);
     expect(config().gateway.user).toBe('tispace');
