@@ -126,20 +126,14 @@ export async function ensureRunning(
     const endpoint = sshEndpoint(service, instance.id, ns);
     // Running means "you can ssh in and check the host": until the Service has its address (the watch
     // brings it) and the host keys were read, the instance is still provisioning.
-    if (!endpoint) {
+    const waitingForSsh = (reason: string, message: string) =>
       ctx.setStatus(instance, {
         phase: 'provisioning',
         node,
-        conditions: [
-          ...conditions,
-          {
-            type: 'SshReady',
-            status: 'False',
-            reason: 'WaitingForAddress',
-            message: 'waiting for the SSH address',
-          },
-        ],
+        conditions: [...conditions, { type: 'SshReady', status: 'False', reason, message }],
       });
+    if (!endpoint) {
+      waitingForSsh('WaitingForAddress', 'waiting for the SSH address');
       return { requeueAfterMs: 1000 };
     }
     // The keys live on the root disk: read once, at the first boot; later starts keep them.
@@ -148,19 +142,10 @@ export async function ensureRunning(
       const read = await ctx.o.hostKeys.read(endpoint.clusterIP, endpoint.port);
       if (!read.ok || read.keys.length === 0) {
         const waitingSince = waitingForHostKeySince(instance);
-        ctx.setStatus(instance, {
-          phase: 'provisioning',
-          node,
-          conditions: [
-            ...conditions,
-            {
-              type: 'SshReady',
-              status: 'False',
-              reason: 'WaitingForHostKey',
-              message: `cannot read the SSH host key yet: ${read.ok ? 'sshd presented no key' : read.reason}`,
-            },
-          ],
-        });
+        waitingForSsh(
+          'WaitingForHostKey',
+          `cannot read the SSH host key yet: ${read.ok ? 'sshd presented no key' : read.reason}`,
+        );
         return { requeueAfterMs: hostKeyRetryMs(waitingSince, now) };
       }
       hostKeys = read.keys;
