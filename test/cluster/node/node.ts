@@ -85,7 +85,12 @@ function ensureHugetlbHierarchy(): void {
   const dir = '/sys/fs/cgroup/hugetlb';
   if (!enabled || existsSync(path.join(dir, 'cgroup.procs'))) return;
   mkdirSync(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'cgroup', '-o', 'hugetlb', 'hugetlb', dir]);
+  try {
+    execFileSync('mount', ['-t', 'cgroup', '-o', 'hugetlb', 'hugetlb', dir], { stdio: 'pipe' });
+  } catch (error) {
+    // Another checkout's node mounted it between the check and the mount: that is what we wanted.
+    if (!existsSync(path.join(dir, 'cgroup.procs'))) throw error;
+  }
 }
 
 /** The kubelet wants its cgroup root to exist in every v1 hierarchy (cpuset needs its cpus/mems set). */
