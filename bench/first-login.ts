@@ -6,7 +6,9 @@
 // section's). Each step is the moment this process first sees it: PVC Bound and Pod scheduled/started from
 // watches, sshd accepting = the SSH banner on the machine's ClusterIP, user told = the reconciler handing the
 // running phase to the notifier (the DM follows in milliseconds, see `provision`), first login = the real
-// `ssh` with the owner's key, run as printed, exiting 0.
+// `ssh` with the owner's key, run as printed (`ssh -J tispace@<gateway> …`) through TiSpace's SSH gateway
+// (the local harness: the shipped images/gateway/ sshd, test/cluster/gateway.ts), exiting 0. So the login
+// step includes the gateway: its key check against TiSpace, its name lookup and the second handshake.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -22,6 +24,7 @@ import {
 import { pino } from 'pino';
 import {
   type Instance,
+  knownHostsLines,
   type Notifier,
   Provisioner,
   parseConfig,
@@ -32,7 +35,9 @@ import { keyscanHostKeys } from '../provisioner/ssh/host-key-reader.ts';
 import { prepareDebianMachine } from '../test/cluster/node/debian-machine.ts';
 import { publishTreeAsGolden } from '../test/cluster/node/golden.ts';
 import { localStorageClass } from '../test/cluster/node/local-volumes.ts';
-import { freshSshKey, runPrintedSsh } from '../test/support/ssh-client.ts';
+import { type FrontDoor, gatewayConfig, startFrontDoor } from '../test/integration/support/gateway.ts';
+import { freshSshKey } from '../test/support/ssh-client.ts';
+import { runPrintedJump } from '../test/support/ssh-jump.ts';
 import { createNamespace, deleteNamespace, log } from './lib/cluster.ts';
 import { benchEmail, benchUser, TEAM } from './lib/config.ts';
 import { median, quantile, round, until } from './lib/stats.ts';
@@ -121,6 +126,7 @@ export async function firstLoginBench(o: FirstLoginOptions) {
   const scratch = mkdtempSync(path.join(tmpdir(), 'tispace-bench-login-'));
   const stops: (() => void)[] = [];
   let p: Provisioner | undefined;
+  let door: FrontDoor | undefined;
   try {
     log('[first-login] building/importing the debian-12 image (cached after the first run)');
     const { tree, config: machine } = await prepareDebianMachine(o.kc, namespace);
@@ -133,7 +139,9 @@ export async function firstLoginBench(o: FirstLoginOptions) {
         if (change.to === 'running') clock.mark(i.id, 'userTold');
       },
     };
-    const parsed = parseConfig({ namespace, admins: [], ...machine });
+    // The gateway's port first: the config names it, and the printed command jumps through it.
+    const { port: gatewayPort, gateway } = await gatewayConfig();
+    const parsed = parseConfig({ namespace, admins: [], ...machine, gateway });
     if (!parsed.ok) throw new Error(parsed.error.message);
     p = new Provisioner({
       config: parsed.value,
@@ -145,6 +153,8 @@ export async function firstLoginBench(o: FirstLoginOptions) {
     });
     p.setNotifier(told);
     await p.start();
+    door = await startFrontDoor(p, { kubeConfig: o.kc, port: gatewayPort });
+    const gatewayKnownHost = door.gateway.knownHostsLine;
     const idOf = (labels: Record<string, string> | undefined) => labels?.['tispace.io/instance'];
     stops.push(
       await watchAll<V1PersistentVolumeClaim>(
@@ -195,15 +205,20 @@ export async function firstLoginBench(o: FirstLoginOptions) {
         300_000,
         20,
       );
-      // TODO(gw-ssh): the printed command jumps through the SSH gateway (`ssh -J tispace@<gateway> …`);
-      // running it needs the real gateway harness the gw-ssh helper is building.
+      // The printed command as it is, through the gateway, retried until it logs in (the gateway resolves
+      // the machine's name once its Service is in the gateway's /etc/hosts). Trusted: the gateway's key and
+      // whatever host keys TiSpace has read by then; a machine key not read yet is accepted (accept-new),
+      // as a user confirming the fingerprint would — the wait for keyscan is not the user's.
       await until(
         async () => {
-          if (runPrintedSsh(printed, key, 'true').code !== 0) return undefined;
+          const got = p!.api.get(actor, id);
+          const knownHosts = [gatewayKnownHost, ...(got.ok ? knownHostsLines(got.value) : [])];
+          const r = await runPrintedJump(printed, key, 'true', { knownHosts, strict: false });
+          if (r.code !== 0) return undefined;
           clock.mark(id, 'firstLogin');
           return true;
         },
-        `${id}: the first login`,
+        `${id}: the first login through the gateway`,
         120_000,
         20,
       );
@@ -296,6 +311,7 @@ export async function firstLoginBench(o: FirstLoginOptions) {
     };
   } finally {
     for (const stop of stops) stop();
+    await door?.close().catch((e: unknown) => log(`[first-login] gateway cleanup: ${String(e)}`));
     await p?.stop();
     p?.store.close?.();
     await deleteNamespace(o.kc, namespace).catch((e: unknown) => log(`[first-login] cleanup: ${String(e)}`));
