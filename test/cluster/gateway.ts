@@ -21,7 +21,17 @@
 // The real node's kube-proxy programs the ClusterIPs on this host, so sshd's channels to `<svc>.<ns>:22`
 // reach the machines exactly as from a gateway Pod.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,6 +56,11 @@ export interface LocalGatewayOptions {
   id?: string;
   /** The loopback port to listen on (chosen beforehand when TiSpace's config must name it); free by default. */
   port?: number;
+  /**
+   * An ed25519 private key file to use as the gateway's host key, created there if missing (`npm run dev`:
+   * the key users trust stays the same across runs). A fresh key per gateway by default.
+   */
+  hostKeyFile?: string;
 }
 
 export interface LocalGateway {
@@ -84,17 +99,19 @@ export async function startLocalGateway(o: LocalGatewayOptions): Promise<LocalGa
   writeFileSync(file('group'), `${GATEWAY_USER}:x:${uid}:\n`);
   writeFileSync(file('url'), `${o.tispaceUrl}\n`);
   writeFileSync(file('token'), `${o.token}\n`, { mode: 0o600 });
-  execFileSync('ssh-keygen', [
-    '-q',
-    '-t',
-    'ed25519',
-    '-N',
-    '',
-    '-C',
-    'tispace-gateway',
-    '-f',
-    file('host_key'),
-  ]);
+  const keygen = (keyFile: string) =>
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tispace-gateway', '-f', keyFile]);
+  if (o.hostKeyFile) {
+    if (!existsSync(o.hostKeyFile)) {
+      mkdirSync(path.dirname(o.hostKeyFile), { recursive: true });
+      keygen(o.hostKeyFile);
+    }
+    copyFileSync(o.hostKeyFile, file('host_key'));
+    writeFileSync(
+      file('host_key.pub'),
+      execFileSync('ssh-keygen', ['-y', '-f', o.hostKeyFile], { encoding: 'utf8' }),
+    );
+  } else keygen(file('host_key'));
   const hostKey = readFileSync(file('host_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 
   const hostsFile = file('hosts');

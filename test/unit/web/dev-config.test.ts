@@ -27,6 +27,8 @@ describe('npm run dev configuration', () => {
       expect(built.bootstrap, `${image.name} must be buildable locally`).toBeDefined();
       expect(image.storageClass).toBe(localStorageClass);
     }
+    // web/dev.ts runs the local SSH gateway where this says users reach it (loopback only).
+    expect(config.gateway).toMatchObject({ host: '127.0.0.1', port: 2222 });
     // The node is a 2-CPU machine; the RuntimeClass overhead (250m) comes on top of each size.
     for (const size of Object.values(config.sizes)) expect(size.cpu).toBeLessThanOrEqual(1);
   });
