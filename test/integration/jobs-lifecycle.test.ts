@@ -276,7 +276,11 @@ describe('scheduled jobs on a real control plane', () => {
       timeoutMs: 30_000,
       what: `snapshot ${betaSnapshot} deleted after the grace`,
     });
-    expect(p.store.instances.get(beta.id)?.snapshotName).toBeNull();
+    // The store forgets the snapshot just after the delete call returns.
+    await waitFor(async () => (p.store.instances.get(beta.id)?.snapshotName === null ? true : undefined), {
+      timeoutMs: 10_000,
+      what: `the store forgets ${betaSnapshot}`,
+    });
     const late = await p.api.restore(owner, 'beta');
     expect(!late.ok && late.error.message).toMatch(/no restorable snapshot/);
     // What is left: the restored alpha got a fresh default lease, which has run out by now.
