@@ -11,7 +11,6 @@
 // step includes the gateway: its key check against TiSpace, its name lookup and the second handshake.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -32,6 +31,7 @@ import {
   sshCommand,
 } from '../provisioner/api.ts';
 import { keyscanHostKeys } from '../provisioner/ssh/host-key-reader.ts';
+import { sshBanner } from '../test/cluster/gateway.ts';
 import { prepareDebianMachine } from '../test/cluster/node/debian-machine.ts';
 import { publishTreeAsGolden } from '../test/cluster/node/golden.ts';
 import { localStorageClass } from '../test/cluster/node/local-volumes.ts';
@@ -79,20 +79,6 @@ async function watchAll<T>(kc: KubeConfig, url: string, onObject: (o: T) => void
     () => {},
   );
   return () => req.abort();
-}
-
-/** Resolves when the SSH server at host:port sends its banner. */
-function sshBanner(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1_000, () => done(false));
-    s.once('error', () => done(false));
-    s.once('data', (d) => done(d.toString().startsWith('SSH-2.0')));
-  });
 }
 
 /** A golden tree: the debian-12 machine plus `dataGiB` of incompressible data (for the clone step). */

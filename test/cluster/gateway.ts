@@ -320,8 +320,8 @@ async function watchServices(kc: KubeConfig, onChange: (services: V1Service[]) =
   };
 }
 
-/** Resolves whether the SSH server at host:port sends its banner. */
-function sshBanner(host: string, port: number): Promise<boolean> {
+/** Resolves whether the SSH server at host:port sends its banner (within a second). */
+export function sshBanner(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host, port });
     const done = (ok: boolean) => {
