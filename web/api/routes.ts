@@ -21,7 +21,7 @@ import {
 } from '../../provisioner/api.ts';
 import { csrfMatches, type SessionCookies } from '../auth/session.ts';
 import { readBody } from '../http/request.ts';
-import { SECURITY_HEADERS, sendJson } from '../http/respond.ts';
+import { sendJson, sendText } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
 import * as S from './schemas.ts';
 
@@ -361,16 +361,6 @@ export function apiRouteTable(d: Pick<ApiDeps, 'provisioner'>): ApiRoute[] {
       },
     },
   ];
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'content-type': 'text/plain; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }
 
 const sendError = (res: ServerResponse, e: UserError | { code: string; message: string; field?: string }) =>

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { GatewayAccess, Result } from '../../provisioner/api.ts';
 import { readBody } from '../http/request.ts';
-import { SECURITY_HEADERS } from '../http/respond.ts';
+import { SECURITY_HEADERS, sendText } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
 
 export const GATEWAY_KEYS_PATH = '/gateway/v1/authorized-keys';
@@ -58,16 +58,6 @@ const reportSchema = z.strictObject({
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'content-type': 'text/plain; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': String(Buffer.byteLength(body)),
-  });
-  res.end(body);
-}
-
 export function gatewayRoutes(o: GatewayRouteOptions): void {
   const expected = digest(o.token);
   // Compared as digests: constant time whatever length was sent.
@@ -80,28 +70,28 @@ export function gatewayRoutes(o: GatewayRouteOptions): void {
       { remote: req.socket.remoteAddress, path: req.url?.split('?')[0] },
       'gateway call refused: bad token',
     );
-    text(res, 401, 'a valid gateway token is required (Authorization: Bearer <TISPACE_GATEWAY_TOKEN>)\n');
+    sendText(res, 401, 'a valid gateway token is required (Authorization: Bearer <TISPACE_GATEWAY_TOKEN>)\n');
   };
 
   o.router.on('GET', GATEWAY_KEYS_PATH, (req, res) => {
     if (!authorized(req)) return refuse(req, res);
     const fingerprint = new URL(req.url ?? '/', 'http://x').searchParams.get('fingerprint') ?? '';
     const answer = o.gateway.authorizedKeys(fingerprint);
-    if (!answer.ok) return text(res, 400, `${answer.error.message}\n`);
+    if (!answer.ok) return sendText(res, 400, `${answer.error.message}\n`);
     o.log.debug({ fingerprint, granted: answer.value !== '' }, 'gateway key lookup');
-    text(res, 200, answer.value);
+    sendText(res, 200, answer.value);
   });
 
   o.router.on('POST', GATEWAY_SESSIONS_PATH, async (req, res) => {
     if (!authorized(req)) return refuse(req, res);
-    if (!o.sessions) return text(res, 404, 'session reports are not taken by this TiSpace\n');
+    if (!o.sessions) return sendText(res, 404, 'session reports are not taken by this TiSpace\n');
     const parsed = reportSchema.safeParse(await readBody(req, MAX_REPORT_BYTES));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return text(res, 400, `${issue.path.join('.') || 'body'}: ${issue.message}\n`);
+      return sendText(res, 400, `${issue.path.join('.') || 'body'}: ${issue.message}\n`);
     }
     const recorded = o.sessions.reportGatewaySessions(parsed.data);
-    if (recorded && !recorded.ok) return text(res, 400, `${recorded.error.message}\n`);
+    if (recorded && !recorded.ok) return sendText(res, 400, `${recorded.error.message}\n`);
     res.writeHead(204, SECURITY_HEADERS);
     res.end();
   });
