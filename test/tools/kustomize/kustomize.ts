@@ -2,12 +2,13 @@
 // proxy, checked against ./go.sum) into ${XDG_CACHE_HOME:-$HOME/.cache}/tispace/tools/kustomize-<version>/,
 // then run as `kustomize build <dir>`.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 
 const run = promisify(execFile);
 
@@ -67,4 +68,27 @@ export async function kustomizeBuild(dir: string): Promise<string> {
   const bin = await ensureKustomize();
   const { stdout } = await run(bin, ['build', dir], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
   return stdout;
+}
+
+const overlaysDir = path.resolve(moduleDir, '../../../manifests/overlays');
+
+/** The repository's overlays: the directories of manifests/overlays/. */
+export const overlayNames: readonly string[] = readdirSync(overlaysDir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+/** A rendered object, as far as the tests look at every one. */
+export type RenderedObject = { kind?: string; metadata?: { name?: string; namespace?: string } };
+
+/** Every overlay rendered (`kustomize build`) and parsed: overlay name → its objects. */
+export async function renderOverlays(): Promise<Map<string, RenderedObject[]>> {
+  const rendered = new Map<string, RenderedObject[]>();
+  for (const overlay of overlayNames) {
+    const text = await kustomizeBuild(path.join(overlaysDir, overlay));
+    rendered.set(
+      overlay,
+      parseAllDocuments(text).map((d) => d.toJS() as RenderedObject),
+    );
+  }
+  return rendered;
 }

@@ -1,35 +1,18 @@
-// Every overlay ships the ValidatingAdmissionPolicy that keeps privileged Pods in TiSpace's namespace
-// inside Kata (issue 14, item 9b), and it names the same RuntimeClass and namespace as that overlay's
-// TISPACE_CONFIG: a class or namespace changed in config.yaml but not in the policy would leave the
-// instances unguarded (or refused). test/integration/admission-policy.test.ts proves the policy itself on
-// the real API server.
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import type {
   V1ConfigMap,
   V1ValidatingAdmissionPolicy,
   V1ValidatingAdmissionPolicyBinding,
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { parseConfig } from '../../../provisioner/config/load.ts';
-import { kustomizeBuild } from '../../tools/kustomize/kustomize.ts';
+import { overlayNames, type RenderedObject, renderOverlays } from '../../tools/kustomize/kustomize.ts';
 
-const root = path.resolve(import.meta.dirname, '../../..');
-const overlaysDir = path.join(root, 'manifests', 'overlays');
-const overlays = readdirSync(overlaysDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name);
-const rendered = new Map<string, { kind?: string; metadata?: { name?: string } }[]>();
+const overlays = overlayNames;
+let rendered = new Map<string, RenderedObject[]>();
 
 beforeAll(async () => {
-  for (const overlay of overlays) {
-    const text = await kustomizeBuild(path.join(overlaysDir, overlay));
-    rendered.set(
-      overlay,
-      parseAllDocuments(text).map((d) => d.toJS()),
-    );
-  }
+  rendered = await renderOverlays();
 }, 20 * 60_000); // the first run builds kustomize from the Go module proxy
 
 describe.each(overlays)('overlay %s', (overlay) => {

@@ -2,7 +2,7 @@
 // NetworkPolicies that let only them (and TiSpace, for host keys) reach the machines' port 22, the token
 // both sides read from one Secret key, the URL the gateway calls, and the address users are told — one
 // renamed label, port or key here and nobody can log in, or the instances are open to more than the gateway.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type {
   V1ConfigMap,
@@ -12,27 +12,20 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { parseConfig } from '../../../provisioner/config/load.ts';
 import { buildPod, buildService } from '../../../provisioner/kube/builders.ts';
 import { GATEWAY_KEYS_PATH } from '../../../web/routes/gateway.ts';
 import { instanceRow } from '../../support/instances.ts';
-import { kustomizeBuild } from '../../tools/kustomize/kustomize.ts';
+import { overlayNames, type RenderedObject, renderOverlays } from '../../tools/kustomize/kustomize.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const overlaysDir = path.join(root, 'manifests', 'overlays');
-const overlays = readdirSync(overlaysDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name);
-type Obj = { kind?: string; metadata?: { name?: string; namespace?: string } };
-const rendered = new Map<string, Obj[]>();
+const overlays = overlayNames;
+type Obj = RenderedObject;
+let rendered = new Map<string, Obj[]>();
 
 beforeAll(async () => {
-  for (const overlay of overlays)
-    rendered.set(
-      overlay,
-      parseAllDocuments(await kustomizeBuild(path.join(overlaysDir, overlay))).map((d) => d.toJS() as Obj),
-    );
+  rendered = await renderOverlays();
 }, 20 * 60_000); // the first run builds kustomize from the Go module proxy
 
 // As the YAML reads (client-node's type names the field `_from`).

@@ -1,20 +1,12 @@
-// Every overlay's Ingress routes each public HTTP route the app serves to the app, and nothing else: a
-// by-the-docs install must let Slack deliver events, users link Google and use the web dashboard, and
-// must not publish /metrics, the probes or the dev sign-in link.
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { healthRoutes } from '../../../bot/http/health-routes.ts';
 import { CALLBACK_PATH, START_PATH } from '../../../bot/identity/google-link.ts';
 import { DEV_SIGN_IN_PATH, STATIC } from '../../../web/app.ts';
 import { GATEWAY_KEYS_PATH, GATEWAY_SESSIONS_PATH } from '../../../web/routes/gateway.ts';
-import { kustomizeBuild } from '../../tools/kustomize/kustomize.ts';
+import { overlayNames, renderOverlays } from '../../tools/kustomize/kustomize.ts';
 import { startWeb } from '../web/support.ts';
 
-const root = path.resolve(import.meta.dirname, '../../..');
-const overlaysDir = path.join(root, 'manifests', 'overlays');
 // Bolt's HTTPReceiver serves Slack's requests on its default endpoint; the web's routes are read from its
 // router (with Google sign-in on, as in production), ":param" segments filled in.
 const publicRoutes = ['/slack/events', START_PATH, CALLBACK_PATH, ...Object.keys(STATIC)];
@@ -50,9 +42,7 @@ function matches(rule: IngressPath, url: string): boolean {
   return url === prefix || url.startsWith(`${prefix}/`);
 }
 
-const overlays = readdirSync(overlaysDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name);
+const overlays = overlayNames;
 const ingresses = new Map<string, Ingress[]>();
 
 beforeAll(async () => {
@@ -69,14 +59,11 @@ beforeAll(async () => {
   await web.close();
   expect(served).toContain('/machines');
   publicRoutes.push(...new Set(served.filter((p) => p !== DEV_SIGN_IN_PATH)));
-  for (const overlay of overlays) {
-    const text = await kustomizeBuild(path.join(overlaysDir, overlay));
-    const objs = parseAllDocuments(text).map((d) => d.toJS() as { kind?: string });
+  for (const [overlay, objs] of await renderOverlays())
     ingresses.set(
       overlay,
       objs.filter((o): o is Ingress => o.kind === 'Ingress'),
     );
-  }
 }, 20 * 60_000); // the first run builds kustomize from the Go module proxy
 
 describe.each(overlays)('overlay %s', (overlay) => {
