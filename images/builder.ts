@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { findImage, type ImageDefinition, provisionScript } from './catalog.ts';
+import { type DebianBootstrap, findImage, type ImageDefinition, provisionScript } from './catalog.ts';
 
 /**
  * The local builder: a TiSpace machine's root tree from the distribution's own archive (mmdebstrap),
@@ -65,7 +65,7 @@ export function imageCacheDir(name: string): string {
 }
 
 /** Runs a command, every output line to `log`; rejects with the last lines when it fails. */
-function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
+export function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -97,7 +97,7 @@ function run(cmd: string, args: string[], log: (line: string) => void): Promise<
 }
 
 /** Moves a finished scratch directory into place; if another build got there first, keeps theirs. */
-function publish(scratch: string, final: string): void {
+export function publish(scratch: string, final: string): void {
   try {
     renameSync(scratch, final);
   } catch (err) {
@@ -107,7 +107,7 @@ function publish(scratch: string, final: string): void {
   }
 }
 
-function requireRoot(what: string): void {
+export function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) {
     throw new Error(`${what} needs root (owners, device nodes and chroot in the tree): run it with sudo`);
   }
@@ -140,30 +140,16 @@ export async function buildImageTree(name: string, opts: BuildOptions = {}): Pro
   rmSync(scratch, { recursive: true, force: true });
   const script = path.join(dir, 'provision.sh');
   writeFileSync(script, content, { mode: 0o755 });
-  // Downloaded packages are kept between builds (a script change does not download them again).
-  const debs = path.join(imageCacheRoot(), 'debs', bootstrap.suite);
-  mkdirSync(debs, { recursive: true });
   log(`[image] ${name}: building ${tree} with mmdebstrap (${bootstrap.suite}) …`);
   try {
     const packages = await capture('bash', [script, 'packages']);
-    await run(
-      'mmdebstrap',
-      [
-        '--variant=minbase',
-        '--mode=root',
-        '--format=directory',
-        '--aptopt=APT::Install-Recommends "false"',
-        `--include=${packages.trim().split('\n').join(',')}`,
-        `--setup-hook=mkdir -p "$1"/var/cache/apt/archives && cp -a ${debs}/. "$1"/var/cache/apt/archives/`,
-        '--skip=download/empty',
-        '--skip=essential/unlink',
-        `--customize-hook=cp -a "$1"/var/cache/apt/archives/*.deb ${debs}/ 2>/dev/null || true`,
-        `--customize-hook=rm -f "$1"/var/cache/apt/archives/*.deb`,
-        `--customize-hook=bash ${script} configure "$1" ${image.name} ${image.loginUser}`,
-        bootstrap.suite,
-        scratch,
-        ...bootstrap.sources,
-      ],
+    await bootstrapTree(
+      scratch,
+      {
+        bootstrap,
+        packages: packages.trim().split('\n'),
+        configure: `bash ${script} configure "$1" ${image.name} ${image.loginUser}`,
+      },
       log,
     );
     rmSync(tree, { recursive: true, force: true });
@@ -180,7 +166,41 @@ export async function buildImageTree(name: string, opts: BuildOptions = {}): Pro
   return { tree, scriptHash: hash, cached: false };
 }
 
-function capture(cmd: string, args: string[]): Promise<string> {
+/**
+ * mmdebstrap: a minbase tree of `bootstrap.suite` with `packages` (no Recommends) at `scratch`, then
+ * `configure` run as a hook with the tree as "$1". Downloaded packages are kept between builds in
+ * <cache>/debs/<suite> (a script change downloads nothing again). Root only.
+ */
+export async function bootstrapTree(
+  scratch: string,
+  recipe: { bootstrap: DebianBootstrap; packages: string[]; configure: string },
+  log: (line: string) => void,
+): Promise<void> {
+  const debs = path.join(imageCacheRoot(), 'debs', recipe.bootstrap.suite);
+  mkdirSync(debs, { recursive: true });
+  await run(
+    'mmdebstrap',
+    [
+      '--variant=minbase',
+      '--mode=root',
+      '--format=directory',
+      '--aptopt=APT::Install-Recommends "false"',
+      `--include=${recipe.packages.join(',')}`,
+      `--setup-hook=mkdir -p "$1"/var/cache/apt/archives && cp -a ${debs}/. "$1"/var/cache/apt/archives/`,
+      '--skip=download/empty',
+      '--skip=essential/unlink',
+      `--customize-hook=cp -a "$1"/var/cache/apt/archives/*.deb ${debs}/ 2>/dev/null || true`,
+      `--customize-hook=rm -f "$1"/var/cache/apt/archives/*.deb`,
+      `--customize-hook=${recipe.configure}`,
+      recipe.bootstrap.suite,
+      scratch,
+      ...recipe.bootstrap.sources,
+    ],
+    log,
+  );
+}
+
+export function capture(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -3,14 +3,14 @@
 // so a typo or an option sshd ignores would show here). The gateway at work, with real clients, is
 // test/integration/real-gateway.test.ts.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GATEWAY_IMAGE_DIR } from '../cluster/gateway.ts';
 import { tryRun } from './support/machine.ts';
 
-const SCRIPTS = ['tispace-authorized-keys', 'tispace-session-report', 'tispace-gateway'];
+const SCRIPTS = ['tispace-authorized-keys', 'tispace-session-report', 'tispace-gateway', 'provision.sh'];
 const scratch = mkdtempSync(path.join(tmpdir(), 'tispace-gateway-image-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -20,6 +20,16 @@ describe('the SSH gateway image', () => {
     const file = path.join(GATEWAY_IMAGE_DIR, script);
     const r = await tryRun('shellcheck', ['--format=gcc', file]);
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+  });
+
+  // The local builder (images/gateway-builder.ts) runs provision.sh; the published image must be made by
+  // the same script, or the image the tests run in Pods is not the one that ships.
+  it('the Containerfile installs provision.sh’s packages and runs its configure', () => {
+    const cf = readFileSync(path.join(GATEWAY_IMAGE_DIR, 'Containerfile'), 'utf8');
+    expect(cf).toMatch(/^FROM docker\.io\/library\/debian:12-slim$/m);
+    expect(cf).toContain('$(sh /tmp/gateway/provision.sh packages)');
+    expect(cf).toContain('sh /tmp/gateway/provision.sh configure / /tmp/gateway');
+    expect(cf).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/tispace-gateway"\]$/m);
   });
 
   it.runIf(existsSync('/usr/sbin/sshd'))('sshd takes the shipped sshd_config as a jump host only', () => {
