@@ -23,7 +23,7 @@ import { freePort } from '../support/ports.ts';
 import { runPrintedJump, runSsh, type SshRun, writeSshConfig } from '../support/ssh-jump.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import { type FrontDoor, gatewayConfig, startFrontDoor } from './support/gateway.ts';
-import { linkUser, startProvisioner, waitForInstance } from './support/provisioner.ts';
+import { linkUserWithKey, startProvisioner, waitForInstance } from './support/provisioner.ts';
 import { freshSshKey, realNodeRunning } from './support/real-node.ts';
 
 type Key = ReturnType<typeof freshSshKey>;
@@ -56,14 +56,7 @@ describe.runIf(realNodeRunning())('the SSH gateway, real OpenSSH on both ends', 
     await p?.stop();
   });
 
-  /** A linked user with a fresh key of their own. */
-  function user(userId: string): { actor: Actor; key: Key } {
-    const actor = linkUser(p, userId);
-    const key = freshSshKey(`${userId.toLowerCase()}@laptop`);
-    const added = p.api.addKey(actor, key.publicKey);
-    if (!added.ok) throw new Error(added.error.message);
-    return { actor, key };
-  }
+  const user = (userId: string) => linkUserWithKey(p, userId);
 
   async function running(actor: Actor, name: string): Promise<Instance> {
     const created = await p.api.create(actor, { name, cpu: 1, memoryGiB: 1, image: 'debian-12' });

@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Provisioner } from '../../../provisioner/api.ts';
 import { createWeb, type Web } from '../../../web/app.ts';
 import { type LocalGateway, startLocalGateway } from '../../cluster/gateway.ts';
+import { podSubnet } from '../../cluster/node/layout.ts';
 import { silentLog } from '../../support/log.ts';
 import { freePort } from '../../support/ports.ts';
 
@@ -31,46 +32,73 @@ export async function gatewayConfig(): Promise<{
   return { port, gateway: { host: '127.0.0.1', port, user: 'tispace' } };
 }
 
-/** Serves TiSpace's HTTP routes for `p` (with a fresh gateway token) and starts the gateway on `port`. */
-export async function startFrontDoor(
-  p: Provisioner,
-  o: { kubeConfig: KubeConfig; port: number; reportIntervalSeconds?: number },
-): Promise<FrontDoor> {
+interface TiSpaceServer {
+  url: string;
+  token: string;
+  web: Web;
+  close(): Promise<void>;
+}
+
+/** TiSpace's HTTP routes for `p` with a fresh gateway token, listening on `host` (any free port). */
+async function serveTiSpace(p: Provisioner, host: string): Promise<TiSpaceServer> {
   const token = randomBytes(24).toString('base64url');
   let web: Web | undefined;
   const server: Server = createServer((req, res) => web!.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   web = createWeb({
     provisioner: p,
     log: silentLog,
     publicUrl: url,
     gateway: { token, sessions: p.gatewaySessions },
   });
-  let gateway: LocalGateway;
-  try {
-    gateway = await startLocalGateway({
-      kubeConfig: o.kubeConfig,
-      tispaceUrl: url,
-      token,
-      port: o.port,
-      ...(o.reportIntervalSeconds ? { reportIntervalSeconds: o.reportIntervalSeconds } : {}),
-    });
-  } catch (error) {
-    web.close();
-    server.close();
-    throw error;
-  }
   return {
-    gateway,
     url,
     token,
     web,
     async close() {
-      await gateway.stop();
       web?.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/** Serves TiSpace's HTTP routes for `p` (with a fresh gateway token) and starts the gateway on `port`. */
+export async function startFrontDoor(
+  p: Provisioner,
+  o: { kubeConfig: KubeConfig; port: number; reportIntervalSeconds?: number },
+): Promise<FrontDoor> {
+  const tispace = await serveTiSpace(p, '127.0.0.1');
+  let gateway: LocalGateway;
+  try {
+    gateway = await startLocalGateway({
+      kubeConfig: o.kubeConfig,
+      tispaceUrl: tispace.url,
+      token: tispace.token,
+      port: o.port,
+      ...(o.reportIntervalSeconds ? { reportIntervalSeconds: o.reportIntervalSeconds } : {}),
+    });
+  } catch (error) {
+    await tispace.close();
+    throw error;
+  }
+  return {
+    gateway,
+    url: tispace.url,
+    token: tispace.token,
+    web: tispace.web,
+    async close() {
+      await gateway.stop();
+      await tispace.close();
+    },
+  };
+}
+
+/**
+ * TiSpace's HTTP routes on the real node's bridge address, where the gateway Pods reach it
+ * (../../cluster/gateway-pod.ts deploys them with this server's url and token).
+ */
+export function serveTiSpaceToPods(p: Provisioner): Promise<TiSpaceServer> {
+  return serveTiSpace(p, podSubnet().gateway);
 }

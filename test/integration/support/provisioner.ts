@@ -15,6 +15,7 @@ import { seedGolden } from '../../cluster/golden.ts';
 import { giveTestKey } from '../../support/keys.ts';
 import { silentLog } from '../../support/log.ts';
 import { simulatedNodeHostKeys } from '../../support/simulated-host-keys.ts';
+import { freshSshKey } from '../../support/ssh-client.ts';
 import { tempDbPath } from '../../support/temp.ts';
 import { kubeConfig, useNamespace, waitFor } from './cluster.ts';
 
@@ -123,6 +124,21 @@ export function linkUser(
   p.api.linkIdentity(actor, { googleSub: `sub-${userId}`, email });
   giveTestKey(p.api, actor);
   return actor;
+}
+
+/**
+ * A linked user with a fresh ed25519 key of their own, registered (its private key for the real `ssh`):
+ * for tests that log in. The fixture key linkUser gives is registered too.
+ */
+export function linkUserWithKey(
+  p: Provisioner,
+  userId: string,
+): { actor: { userId: string; teamId: string }; key: ReturnType<typeof freshSshKey> } {
+  const actor = linkUser(p, userId);
+  const key = freshSshKey(`${userId.toLowerCase()}@laptop`);
+  const added = p.api.addKey(actor, key.publicKey);
+  if (!added.ok) throw new Error(added.error.message);
+  return { actor, key };
 }
 
 /** Waits until the stored instance satisfies `predicate` (the reconciler writes the store). */
