@@ -23,7 +23,7 @@ import { Provisioner, parseConfig, sshCommand } from '../provisioner/api.ts';
 import { keyscanHostKeys } from '../provisioner/ssh/host-key-reader.ts';
 import { newInstanceRow } from '../provisioner/store/instances-repo.ts';
 import { Store } from '../provisioner/store/store.ts';
-import { GATEWAY_IMAGE_DIR } from '../test/cluster/gateway.ts';
+import { GATEWAY_IMAGE_DIR, keyCommandEnv } from '../test/cluster/gateway.ts';
 import { prepareDebianMachine } from '../test/cluster/node/debian-machine.ts';
 import { gatewayConfig, startFrontDoor } from '../test/integration/support/gateway.ts';
 import { nowhereKubeConfig } from '../test/support/kube-config.ts';
@@ -122,14 +122,7 @@ function authorizedKeys(
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(GATEWAY_IMAGE_DIR, 'tispace-authorized-keys'), [fingerprint], {
-      // sshd's environment for the command: PATH, USER, LOGNAME, HOME; plus where the url/token files are.
-      env: {
-        PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
-        USER: 'nobody',
-        LOGNAME: 'nobody',
-        HOME: '/nonexistent',
-        TISPACE_GATEWAY_DIR: dir,
-      },
+      env: keyCommandEnv(dir),
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
       stdio: ['ignore', 'pipe', 'ignore'],
     });

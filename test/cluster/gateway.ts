@@ -43,6 +43,20 @@ import { groupMembers } from './processes.ts';
 export const GATEWAY_IMAGE_DIR = path.join(repoRoot, 'images', 'gateway');
 export const GATEWAY_USER = 'tispace';
 
+/**
+ * The environment sshd runs its AuthorizedKeysCommand with (PATH, USER, LOGNAME, HOME of the command's
+ * user, nobody), plus TISPACE_GATEWAY_DIR: where the url and token files are outside the image.
+ */
+export function keyCommandEnv(gatewayDir: string): Record<string, string> {
+  return {
+    PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
+    USER: 'nobody',
+    LOGNAME: 'nobody',
+    HOME: '/nonexistent',
+    TISPACE_GATEWAY_DIR: gatewayDir,
+  };
+}
+
 export interface LocalGatewayOptions {
   /** Whose Services become /etc/hosts entries (all namespaces, as cluster DNS resolves them). */
   kubeConfig: KubeConfig;

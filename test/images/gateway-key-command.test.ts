@@ -16,7 +16,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY_IMAGE_DIR } from '../cluster/gateway.ts';
+import { GATEWAY_IMAGE_DIR, keyCommandEnv } from '../cluster/gateway.ts';
 import { tryRun } from './support/machine.ts';
 
 const SCRIPT = path.join(GATEWAY_IMAGE_DIR, 'tispace-authorized-keys');
@@ -81,14 +81,7 @@ function gatewayDir(url: string, token = TOKEN): string {
 /** Runs the script as sshd does: PATH, USER, LOGNAME and HOME only (plus where the files are). */
 function keyCommand(dir: string, fingerprint = FINGERPRINT, env: Record<string, string> = {}) {
   return tryRun(SCRIPT, [fingerprint], {
-    env: {
-      PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
-      USER: 'nobody',
-      LOGNAME: 'nobody',
-      HOME: '/nonexistent',
-      TISPACE_GATEWAY_DIR: dir,
-      ...env,
-    },
+    env: { ...keyCommandEnv(dir), ...env },
     timeout: 20_000,
   });
 }
