@@ -333,7 +333,15 @@ export function renderTable(results: Record<string, unknown>): string {
           ['script process, known keys', ...lat(k.knownKeyMs)],
           ['script process, unknown keys', ...lat(k.unknownKeyMs)],
           ["TiSpace's server time", ...lat(k.serverMs)],
-          ['floor: curl alone against a bare server', ...lat(k.bareCurlMs)],
+          ['baseline: /bin/true (process start alone)', ...lat(k.processStartMs)],
+          ['baseline: curl alone against a bare server', ...lat(k.bareCurlMs)],
+          [
+            'ratio script / process start',
+            `${k.overProcessStart.p50}×`,
+            '',
+            `${k.overProcessStart.p99}×`,
+            '',
+          ],
         ],
       ),
     );
