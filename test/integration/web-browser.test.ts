@@ -352,4 +352,28 @@ describe('the web UI in a browser', () => {
     expect(after.desired).toBe('running');
     expect(after.phase).toBe('running');
   });
+
+  it('a machine deleted while the page had no live stream leaves the page when the stream comes back', async () => {
+    // The page is rendered with web1's card while its stream cannot connect (the browser retries every 3 s).
+    await ada.route('**/api/v1/events', (route) => route.abort());
+    await ada.goto(`${server.origin}/`);
+    expect(await card(ada, 'web1').count()).toBe(1);
+    const actor = { userId: 'UADA', teamId: 'TWEB' };
+    expect(server.provisioner.api.delete(actor, 'web1').ok).toBe(true);
+    await expect
+      .poll(
+        () =>
+          server.provisioner.store.instances
+            .listByOwner('UADA', { includeDeleted: true })
+            .find((i) => i.name === 'web1')?.phase,
+        {
+          timeout: LIVE_MS,
+        },
+      )
+      .toBe('deleted');
+    expect(await card(ada, 'web1').count()).toBe(1); // nothing told the page yet
+    // The stream connects again: the current state says web1 is gone, and its card goes without a reload.
+    await ada.unroute('**/api/v1/events');
+    await expect.poll(() => card(ada, 'web1').count(), { timeout: LIVE_MS }).toBe(0);
+  });
 });

@@ -73,7 +73,7 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
     get: {
       operationId: 'getEvents',
       summary:
-        'Live machine changes (Server-Sent Events): `machine` events carry {id, mine, machine} (the Machine as GET /api/v1/machines/{id} returns it; a browser session also gets `html`, the card), `gone` events {id}',
+        'Live machine changes (Server-Sent Events): `machine` events carry {id, mine, machine} (the Machine as GET /api/v1/machines/{id} returns it; a browser session also gets `html`, the card), `gone` events {id}; on each connection, the current machines as `machine` events then one `present` event {ids} listing them (anything else shown is gone)',
       security: [{ bearer: ['machines:read'] }, { session: [] }],
       responses: {
         200: {

@@ -45,7 +45,11 @@ export class LiveHub implements Notifier {
     s.res.write('retry: 3000\n\n');
     this.#subscribers.add(s);
     s.res.on('close', () => this.#subscribers.delete(s));
-    for (const instance of s.initial()) this.#send(s, instance);
+    const shown = s.initial();
+    for (const instance of shown) this.#send(s, instance);
+    // What exists now, so a page drops cards of machines that went while it had no stream: between its
+    // render and this connection, or during a reconnect (no `gone` was sent for those).
+    s.res.write(`event: present\ndata: ${JSON.stringify({ ids: shown.map((i) => i.id) })}\n\n`);
   }
 
   async instanceChanged(instance: Instance, _change?: PhaseChange): Promise<void> {

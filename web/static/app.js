@@ -133,4 +133,12 @@
     const { id } = JSON.parse(event.data);
     document.getElementById(`machine-${id}`)?.remove();
   });
+  // Sent after the current state on each (re)connection: a list page drops the cards of machines that
+  // went while it had no stream (a detail page may show a machine that is not the viewer's own: kept).
+  source.addEventListener('present', (event) => {
+    if (!live.hasAttribute('data-live-list')) return;
+    const present = new Set(JSON.parse(event.data).ids.map((id) => `machine-${id}`));
+    for (const card of live.querySelectorAll(':scope > article.machine'))
+      if (!present.has(card.id)) card.remove();
+  });
 })();

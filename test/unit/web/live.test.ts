@@ -23,7 +23,7 @@ async function stream(web: WebUnderTest, userId: string, token?: string) {
   expect(res.headers.get('content-type')).toContain('text/event-stream');
   const events: {
     event: string;
-    data: { id: string; mine?: boolean; html?: string; machine?: Record<string, unknown> };
+    data: { id: string; mine?: boolean; html?: string; machine?: Record<string, unknown>; ids?: string[] };
   }[] = [];
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -82,9 +82,15 @@ describe('live updates over SSE', () => {
     const scriptStream = await stream(w, ada, token.value.token);
     const bobStream = await stream(w, ids['bob@example.com']!);
     const bossStream = await stream(w, ids['boss@corp.com']!);
-    // Ada's stream opens with her machine as it is now.
-    await until(() => adaStream.events.length === 1);
+    // Ada's stream opens with her machine as it is now, then the list of what exists (a page drops cards
+    // of machines not in it: they went while it had no stream). Bob's and the admin's own lists are empty.
+    await until(
+      () => adaStream.events.length === 2 && bobStream.events.length === 1 && bossStream.events.length === 1,
+    );
     expect(adaStream.events[0]).toMatchObject({ event: 'machine', data: { id: row.id, mine: true } });
+    expect(adaStream.events[1]).toEqual({ event: 'present', data: { ids: [row.id] } });
+    expect(bobStream.events).toEqual([{ event: 'present', data: { ids: [] } }]);
+    expect(bossStream.events).toEqual([{ event: 'present', data: { ids: [] } }]);
 
     const running = w.provisioner.store.instances.update(
       row.id,
@@ -98,34 +104,35 @@ describe('live updates over SSE', () => {
       now,
     )!;
     await w.web.live.instanceChanged(running, { from: 'provisioning', to: 'running' });
-    await until(() => adaStream.events.length === 2 && bossStream.events.length === 1);
-    expect(adaStream.events[1]!.data.html).toContain('>Ready<');
-    expect(adaStream.events[1]!.data.html).toContain(
+    await until(() => adaStream.events.length === 3 && bossStream.events.length === 2);
+    expect(adaStream.events[2]!.data.html).toContain('>Ready<');
+    expect(adaStream.events[2]!.data.html).toContain(
       `ssh -J tispace@gw.example.com ubuntu@${row.id}-ssh.tispace`,
     );
-    expect(adaStream.events[1]!.data.html).toContain('dev-2');
+    expect(adaStream.events[2]!.data.html).toContain('dev-2');
     // The same event as API data: the Machine of GET /api/v1/machines/{id}; a script gets no markup.
-    expect(adaStream.events[1]!.data.machine).toMatchObject({
+    expect(adaStream.events[2]!.data.machine).toMatchObject({
       id: row.id,
       phase: 'running',
       node: 'dev-2',
       ssh: expect.objectContaining({ command: `ssh -J tispace@gw.example.com ubuntu@${row.id}-ssh.tispace` }),
     });
-    await until(() => scriptStream.events.length === 2);
-    expect(scriptStream.events[1]!.data).toEqual({
+    await until(() => scriptStream.events.length === 3);
+    expect(scriptStream.events[1]).toEqual({ event: 'present', data: { ids: [row.id] } });
+    expect(scriptStream.events[2]!.data).toEqual({
       id: row.id,
       mine: true,
-      machine: adaStream.events[1]!.data.machine,
+      machine: adaStream.events[2]!.data.machine,
     });
-    expect(bossStream.events[0]).toMatchObject({ event: 'machine', data: { id: row.id, mine: false } });
-    expect(bossStream.events[0]!.data.html).toContain('ada@example.com');
+    expect(bossStream.events[1]).toMatchObject({ event: 'machine', data: { id: row.id, mine: false } });
+    expect(bossStream.events[1]!.data.html).toContain('ada@example.com');
 
     w.provisioner.store.instances.update(row.id, { phase: 'deleted', desired: 'deleted' }, now);
     await w.web.live.instanceChanged({ ...running, phase: 'deleted' }, { from: 'deleting', to: 'deleted' });
-    await until(() => adaStream.events.length === 3);
-    expect(adaStream.events[2]).toEqual({ event: 'gone', data: { id: row.id } });
+    await until(() => adaStream.events.length === 4);
+    expect(adaStream.events[3]).toEqual({ event: 'gone', data: { id: row.id } });
     await new Promise((r) => setTimeout(r, 200));
-    expect(bobStream.events).toEqual([]);
+    expect(bobStream.events).toEqual([{ event: 'present', data: { ids: [] } }]);
     for (const s of [adaStream, bobStream, bossStream, scriptStream]) s.close();
   });
 
