@@ -12,7 +12,7 @@ import { ACTIONS } from '../../bot/constants.ts';
 import { type Instance, knownHostsLines, primaryHostKey } from '../../provisioner/api.ts';
 import { keyscanHostKeys } from '../../provisioner/ssh/host-key-reader.ts';
 import { prepareDebianMachine } from '../cluster/node/debian-machine.ts';
-import { runPrintedJump } from '../support/ssh-jump.ts';
+import { runPrintedJump, runSsh } from '../support/ssh-jump.ts';
 import { type BotHarness, botConfig, startBotHarness } from './support/bot-harness.ts';
 import { kubeConfig, useNamespace, waitFor } from './support/cluster.ts';
 import { type FrontDoor, gatewayConfig, startFrontDoor } from './support/gateway.ts';
@@ -125,6 +125,28 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
     ).items;
   }
 
+  /**
+   * What the user saves from the last `/tispace ssh-config` reply: the code blocks before "Optional" make the
+   * config file (split between machines' blocks), the code blocks after it the known_hosts lines.
+   */
+  function savedFromSlack(user: string): { config: string; knownHosts: string[] } {
+    const blocks = (h.fake.ephemeral.get(user)?.at(-1)?.blocks ?? []) as { text?: { text?: string } }[];
+    const texts = blocks.map((b) => b.text?.text ?? '');
+    const optional = texts.findIndex((t) => t.startsWith('Optional'));
+    const codeOf = (t: string) =>
+      /^```([\s\S]*)```$/
+        .exec(t)?.[1]
+        ?.replaceAll('&lt;', '<')
+        .replaceAll('&gt;', '>')
+        .replaceAll('&amp;', '&');
+    const pick = (list: string[]) => list.map(codeOf).filter((c): c is string => c !== undefined);
+    const head = optional < 0 ? texts : texts.slice(0, optional);
+    return {
+      config: `${pick(head).join('\n\n')}\n`,
+      knownHosts: optional < 0 ? [] : pick(texts.slice(optional)).flatMap((c) => c.split('\n')),
+    };
+  }
+
   let adaKey: Key;
   let adaCommand = '';
 
@@ -169,6 +191,26 @@ describe.runIf(realNodeRunning())('from Slack to a shell on the real node', () =
       'echo kept > ~/note && echo tool | sudo -n tee /usr/local/bin/mytool >/dev/null',
     );
     expect(wrote.code, wrote.stderr).toBe(0);
+
+    // `/tispace ssh box` prints the same command. With ~/.ssh/config written from `/tispace ssh-config`
+    // (the file the reply says to save) and its optional known_hosts lines, the printed command logs in,
+    // and so does `ssh box.tispace` alone. Only the gateway's own key comes from elsewhere (first-use trust).
+    const sshReply = await run('UADA', 'ssh box');
+    expect(/ssh -J \S+ [a-z_][a-z0-9_-]*@[a-z0-9-]+-ssh\.[a-z0-9-]+/.exec(sshReply)?.[0]).toBe(adaCommand);
+    const configReply = await run('UADA', 'ssh-config');
+    expect(configReply).toBe('~/.ssh/config for your machines: box');
+    const fromSlack = savedFromSlack('UADA');
+    expect(fromSlack.config).toContain('Host box.tispace');
+    const trust = {
+      config: fromSlack.config,
+      knownHosts: [door.gateway.knownHostsLine, ...fromSlack.knownHosts],
+    };
+    const viaPrinted = await runPrintedJump(adaCommand, adaKey, 'id -un', trust);
+    expect(viaPrinted.code, viaPrinted.stderr).toBe(0);
+    expect(viaPrinted.stdout).toBe('debian\n');
+    const viaAlias = await runSsh(adaKey, ['box.tispace', 'cat ~/note'], trust);
+    expect(viaAlias.code, viaAlias.stderr).toBe(0);
+    expect(viaAlias.stdout).toBe('kept\n');
 
     // /tispace stop: the Pod goes, the files stay on the volume.
     expect(await run('UADA', 'stop box')).toContain('Stopping *box*');
