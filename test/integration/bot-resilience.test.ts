@@ -131,8 +131,15 @@ describe('Slack rate limits and errors', () => {
       { name: 'r1', size: 'small', diskGiB: 20 },
     );
     if (!created.ok) throw new Error(created.error.message);
-    // The create's own progress DM goes first: otherwise it may meet the 429 and pause the client's queue
-    // before `started`, and the notice waits less than Retry-After from here.
+    // The create's own progress DMs go first (posted, then updated at each phase until running): otherwise
+    // one of them may meet the 429 instead of the notice, which then goes through at once.
+    await waitFor(
+      async () => {
+        const got = h.provisioner.api.get({ userId: 'UADA' }, 'r1');
+        return got.ok && got.value.phase === 'running' ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: 'r1 running' },
+    );
     await h.bot.notifier.idle();
     h.fake.rateLimit('chat.postMessage', { times: 1, retryAfterSeconds: 1 });
     const started = Date.now();
