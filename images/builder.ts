@@ -26,7 +26,7 @@ export interface BuiltTree {
 /** Bump when how a tree is made changes outside the script (mmdebstrap options, hooks). */
 const RECIPE = 1;
 
-const defaultLog = (line: string) => process.stderr.write(`${line}\n`);
+export const defaultLog = (line: string) => process.stderr.write(`${line}\n`);
 
 /** ${XDG_CACHE_HOME:-~/.cache}/tispace/images, shared by every checkout. */
 export function imageCacheRoot(): string {
@@ -65,7 +65,7 @@ export function imageCacheDir(name: string): string {
 }
 
 /** Runs a command, every output line to `log`; rejects with the last lines when it fails. */
-export function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
+function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -235,6 +235,24 @@ export async function exportTarball(name: string, opts: BuildOptions = {}): Prom
   return { tarball };
 }
 
+/**
+ * An OCI image layout at `ref` (`<dir>:<tag>`, the directory new) holding `tree` as one layer, with the
+ * image configuration of `config` (umoci config flags), garbage-collected.
+ */
+export async function umociLayout(
+  tree: string,
+  ref: string,
+  config: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const dir = ref.slice(0, ref.lastIndexOf(':'));
+  await run('umoci', ['init', '--layout', dir], log);
+  await run('umoci', ['new', '--image', ref], log);
+  await run('umoci', ['insert', '--image', ref, tree, '/'], log);
+  await run('umoci', ['config', '--image', ref, ...config], log);
+  await run('umoci', ['gc', '--layout', dir], log);
+}
+
 /** The tag the OCI layout holds the image under: the reference's tag (ghcr.io/tispace/debian:12-v1 → 12-v1). */
 export function ociTag(reference: string): string {
   const slash = reference.lastIndexOf('/');
@@ -260,18 +278,12 @@ export async function exportOciImage(
   if (existsSync(path.join(layout, 'index.json'))) return result;
   const scratch = `${layout}.${process.pid}`;
   rmSync(scratch, { recursive: true, force: true });
-  const ref = `${scratch}:${tag}`;
   log(`[image] ${name}: OCI image ${image.reference} in ${layout} …`);
   try {
-    await run('umoci', ['init', '--layout', scratch], log);
-    await run('umoci', ['new', '--image', ref], log);
-    await run('umoci', ['insert', '--image', ref, tree, '/'], log);
-    await run(
-      'umoci',
+    await umociLayout(
+      tree,
+      `${scratch}:${tag}`,
       [
-        'config',
-        '--image',
-        ref,
         '--config.entrypoint=/sbin/init',
         '--config.env=container=oci',
         '--config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -283,7 +295,6 @@ export async function exportOciImage(
       ],
       log,
     );
-    await run('umoci', ['gc', '--layout', scratch], log);
     publish(scratch, layout);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

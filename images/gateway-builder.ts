@@ -5,10 +5,11 @@ import {
   type BuildOptions,
   bootstrapTree,
   capture,
+  defaultLog,
   imageCacheRoot,
   publish,
   requireRoot,
-  run,
+  umociLayout,
 } from './builder.ts';
 import { findImage, IMAGES_DIR } from './catalog.ts';
 
@@ -25,8 +26,6 @@ export const GATEWAY_LOCAL_REFERENCE = 'localhost/tispace/gateway:local';
 
 /** Bump when how the tree is made changes outside images/gateway/. */
 const RECIPE = 1;
-
-const defaultLog = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Everything that shapes the image: each file of images/gateway/ (but its README), the recipe, the arch. */
 function cacheKey(): string {
@@ -82,17 +81,11 @@ export async function buildGatewayImage(opts: BuildOptions = {}): Promise<Gatewa
       { bootstrap: debianBootstrap(), packages, configure: `sh ${script} configure "$1" ${GATEWAY_DIR}` },
       log,
     );
-    const ref = `${scratchLayout}:${tag}`;
-    await run('umoci', ['init', '--layout', scratchLayout], log);
-    await run('umoci', ['new', '--image', ref], log);
-    await run('umoci', ['insert', '--image', ref, scratchTree, '/'], log);
     // As the Containerfile says: the entrypoint, port 2222, the PATH of debian:12-slim.
-    await run(
-      'umoci',
+    await umociLayout(
+      scratchTree,
+      `${scratchLayout}:${tag}`,
       [
-        'config',
-        '--image',
-        ref,
         '--config.entrypoint=/usr/local/bin/tispace-gateway',
         '--config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
         '--config.exposedports=2222/tcp',
@@ -100,7 +93,6 @@ export async function buildGatewayImage(opts: BuildOptions = {}): Promise<Gatewa
       ],
       log,
     );
-    await run('umoci', ['gc', '--layout', scratchLayout], log);
     publish(scratchTree, tree);
     publish(scratchLayout, layout);
   } finally {
