@@ -19,11 +19,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { GATEWAY_DIR } from '../images/gateway-builder.ts';
 import { Provisioner, parseConfig, sshCommand } from '../provisioner/api.ts';
 import { keyscanHostKeys } from '../provisioner/ssh/host-key-reader.ts';
 import { newInstanceRow } from '../provisioner/store/instances-repo.ts';
 import { Store } from '../provisioner/store/store.ts';
-import { GATEWAY_IMAGE_DIR, keyCommandEnv } from '../test/cluster/gateway.ts';
+import { keyCommandEnv } from '../test/cluster/gateway.ts';
 import { prepareDebianMachine } from '../test/cluster/node/debian-machine.ts';
 import { gatewayConfig, startFrontDoor } from '../test/integration/support/gateway.ts';
 import { nowhereKubeConfig } from '../test/support/kube-config.ts';
@@ -121,7 +122,7 @@ function authorizedKeys(
   const asRoot = process.getuid?.() === 0;
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(GATEWAY_IMAGE_DIR, 'tispace-authorized-keys'), [fingerprint], {
+    const child = spawn(path.join(GATEWAY_DIR, 'tispace-authorized-keys'), [fingerprint], {
       env: keyCommandEnv(dir),
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
       stdio: ['ignore', 'pipe', 'ignore'],

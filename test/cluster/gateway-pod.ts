@@ -13,7 +13,6 @@
 //
 // Everything else, the securityContext above all (capabilities, read-only root, uids, seccomp), runs as
 // written. The Service is the manifest's LoadBalancer; the host reaches its ClusterIP through kube-proxy.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +28,7 @@ import {
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { buildGatewayImage } from '../../images/gateway-builder.ts';
+import { gatewayHostKey } from './gateway.ts';
 import { realNodePool } from './node/layout.ts';
 import { importImage } from './node/oci-image.ts';
 import { repoRoot } from './paths.ts';
@@ -106,10 +106,7 @@ export async function deployGatewayPods(o: GatewayPodsOptions): Promise<GatewayP
   let hostKey: string;
   let privateKey: string;
   try {
-    const file = path.join(keyDir, 'key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tispace-gateway', '-f', file]);
-    privateKey = readFileSync(file, 'utf8');
-    hostKey = readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    ({ publicKey: hostKey, privateKey } = gatewayHostKey(path.join(keyDir, 'key')));
   } finally {
     rmSync(keyDir, { recursive: true, force: true });
   }

@@ -23,7 +23,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -36,12 +35,27 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Service, Watch } from '@kubernetes/client-node';
+import { GATEWAY_DIR } from '../../images/gateway-builder.ts';
 import { freePort } from '../support/ports.ts';
-import { repoRoot } from './paths.ts';
 import { groupMembers } from './processes.ts';
 
-export const GATEWAY_IMAGE_DIR = path.join(repoRoot, 'images', 'gateway');
 export const GATEWAY_USER = 'tispace';
+
+/**
+ * The gateway's ed25519 host key in `file` (made there first when absent): the private key as the
+ * Secret holds it and the public `type base64` pair, as a known_hosts line or ssh-keyscan shows it.
+ */
+export function gatewayHostKey(file: string): { privateKey: string; publicKey: string } {
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tispace-gateway', '-f', file]);
+  }
+  const publicLine = execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' });
+  return {
+    privateKey: readFileSync(file, 'utf8'),
+    publicKey: publicLine.trim().split(/\s+/).slice(0, 2).join(' '),
+  };
+}
 
 /**
  * The environment sshd runs its AuthorizedKeysCommand with (PATH, USER, LOGNAME, HOME of the command's
@@ -113,20 +127,10 @@ export async function startLocalGateway(o: LocalGatewayOptions): Promise<LocalGa
   writeFileSync(file('group'), `${GATEWAY_USER}:x:${uid}:\n`);
   writeFileSync(file('url'), `${o.tispaceUrl}\n`);
   writeFileSync(file('token'), `${o.token}\n`, { mode: 0o600 });
-  const keygen = (keyFile: string) =>
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tispace-gateway', '-f', keyFile]);
-  if (o.hostKeyFile) {
-    if (!existsSync(o.hostKeyFile)) {
-      mkdirSync(path.dirname(o.hostKeyFile), { recursive: true });
-      keygen(o.hostKeyFile);
-    }
-    copyFileSync(o.hostKeyFile, file('host_key'));
-    writeFileSync(
-      file('host_key.pub'),
-      execFileSync('ssh-keygen', ['-y', '-f', o.hostKeyFile], { encoding: 'utf8' }),
-    );
-  } else keygen(file('host_key'));
-  const hostKey = readFileSync(file('host_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  // A given host key file is kept (made once), so gateways started from it are one host to clients.
+  const key = gatewayHostKey(o.hostKeyFile ?? file('generated_host_key'));
+  writeFileSync(file('host_key'), key.privateKey, { mode: 0o600 });
+  const hostKey = key.publicKey;
 
   const hostsFile = file('hosts');
   const hosts = new HostsFile(hostsFile);
@@ -145,7 +149,7 @@ export async function startLocalGateway(o: LocalGatewayOptions): Promise<LocalGa
       NAMESPACE_SCRIPT,
       'tispace-gateway',
       state,
-      GATEWAY_IMAGE_DIR,
+      GATEWAY_DIR,
       `${host}:${port}`,
     ],
     {

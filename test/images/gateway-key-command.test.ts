@@ -16,10 +16,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY_IMAGE_DIR, keyCommandEnv } from '../cluster/gateway.ts';
+import { GATEWAY_DIR } from '../../images/gateway-builder.ts';
+import { keyCommandEnv } from '../cluster/gateway.ts';
 import { tryRun } from './support/machine.ts';
 
-const SCRIPT = path.join(GATEWAY_IMAGE_DIR, 'tispace-authorized-keys');
+const SCRIPT = path.join(GATEWAY_DIR, 'tispace-authorized-keys');
 const TOKEN = 'gateway-token-for-the-key-command-test';
 // '+' and '/' in the base64 must reach TiSpace as themselves, not as a space or a path separator.
 const FINGERPRINT = 'SHA256:ab+cd/efghijklmnopqrstuvwxyzABCDEFGHIJKLMNO';

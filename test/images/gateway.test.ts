@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GATEWAY_IMAGE_DIR } from '../cluster/gateway.ts';
+import { GATEWAY_DIR } from '../../images/gateway-builder.ts';
 import { tryRun } from './support/machine.ts';
 
 const SCRIPTS = ['tispace-authorized-keys', 'tispace-session-report', 'tispace-gateway', 'provision.sh'];
@@ -17,7 +17,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('the SSH gateway image', () => {
   // Each in the shell its first line names (the key command is bash, for /dev/tcp; the others POSIX sh).
   it.each(SCRIPTS)('%s is ShellCheck-clean', async (script) => {
-    const file = path.join(GATEWAY_IMAGE_DIR, script);
+    const file = path.join(GATEWAY_DIR, script);
     const r = await tryRun('shellcheck', ['--format=gcc', file]);
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
   });
@@ -25,7 +25,7 @@ describe('the SSH gateway image', () => {
   // The local builder (images/gateway-builder.ts) runs provision.sh; the published image must be made by
   // the same script, or the image the tests run in Pods is not the one that ships.
   it('the Containerfile installs provision.sh’s packages and runs its configure', () => {
-    const cf = readFileSync(path.join(GATEWAY_IMAGE_DIR, 'Containerfile'), 'utf8');
+    const cf = readFileSync(path.join(GATEWAY_DIR, 'Containerfile'), 'utf8');
     expect(cf).toMatch(/^FROM docker\.io\/library\/debian:12-slim$/m);
     expect(cf).toContain('$(sh /tmp/gateway/provision.sh packages)');
     expect(cf).toContain('sh /tmp/gateway/provision.sh configure / /tmp/gateway');
@@ -35,11 +35,33 @@ describe('the SSH gateway image', () => {
   it.runIf(existsSync('/usr/sbin/sshd'))('sshd takes the shipped sshd_config as a jump host only', () => {
     const hostKey = path.join(scratch, 'host_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
-    const effective = execFileSync(
+    // sshd -T refuses to run without its privilege-separation directory, which only a running sshd
+    // service makes: as root, give it a private /run that has one.
+    const sshdT = [
       '/usr/sbin/sshd',
-      ['-T', '-f', path.join(GATEWAY_IMAGE_DIR, 'sshd_config'), '-o', `HostKey=${hostKey}`],
-      { encoding: 'utf8' },
-    );
+      '-T',
+      '-f',
+      path.join(GATEWAY_DIR, 'sshd_config'),
+      '-o',
+      `HostKey=${hostKey}`,
+    ];
+    const effective =
+      process.getuid?.() === 0
+        ? execFileSync(
+            'unshare',
+            [
+              '-m',
+              '--propagation',
+              'private',
+              'sh',
+              '-euc',
+              'mount -t tmpfs tmpfs /run; mkdir -m 0755 /run/sshd; exec "$@"',
+              'sh',
+              ...sshdT,
+            ],
+            { encoding: 'utf8' },
+          )
+        : execFileSync(sshdT[0] as string, sshdT.slice(1), { encoding: 'utf8' });
     const settings = new Map(
       effective
         .trim()
