@@ -35,7 +35,7 @@ import { createWeb } from '../web/app.ts';
 import { type Child, startChild } from './lib/child.ts';
 import { createNamespace, deleteNamespace, log } from './lib/cluster.ts';
 import { benchConfig, benchEmail, benchUser, TEAM } from './lib/config.ts';
-import type { ExecResult } from './lib/exec-child.ts';
+import type { ExecRequest, ExecResult } from './lib/exec-child.ts';
 import { latency, median, round, until } from './lib/stats.ts';
 
 export interface GatewayBenchOptions {
@@ -117,25 +117,16 @@ function seed(db: string, now: Date): string[] {
   return fingerprints;
 }
 
-/** Runs the shipped script once as sshd does (a process of a small parent; nobody when root); its time and output. */
-async function authorizedKeys(
-  runner: Child,
-  dir: string,
-  fingerprint: string,
-): Promise<{ ms: number; code: number | null; out: string }> {
-  const asRoot = process.getuid?.() === 0;
-  const r = await runner.request<ExecResult>(
-    {
-      type: 'exec',
-      cmd: path.join(GATEWAY_DIR, 'tispace-authorized-keys'),
-      args: [fingerprint],
-      env: keyCommandEnv(dir),
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    },
-    'exec-done',
-  );
-  return { ms: r.ms, code: r.code, out: r.stdout };
-}
+/** One exec by the small runner process (bench/lib/exec-child.ts): its time to exit, exit code and output. */
+const execByRunner = (runner: Child, cmd: string, args: string[], options: Partial<ExecRequest> = {}) =>
+  runner.request<ExecResult>({ ...options, type: 'exec', cmd, args }, 'exec-done');
+
+/** Runs the shipped script once as sshd does (a process of a small parent; nobody when root). */
+const authorizedKeys = (runner: Child, dir: string, fingerprint: string) =>
+  execByRunner(runner, path.join(GATEWAY_DIR, 'tispace-authorized-keys'), [fingerprint], {
+    env: keyCommandEnv(dir),
+    ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}),
+  });
 
 async function keyCommandLatency(o: GatewayBenchOptions) {
   const scratch = mkdtempSync(path.join(tmpdir(), 'tispace-bench-gw-'));
@@ -179,12 +170,12 @@ async function keyCommandLatency(o: GatewayBenchOptions) {
 
     // Correctness first: a running owner's key gets its permitopen, an unknown key nothing.
     const first = await authorizedKeys(runner, conf, fingerprints[0]!);
-    if (first.code !== 0 || !first.out.includes(`permitopen="m0-g00000-ssh.${NAMESPACE}:22"`))
-      throw new Error(`unexpected answer for a known key (exit ${first.code}): ${first.out}`);
+    if (first.code !== 0 || !first.stdout.includes(`permitopen="m0-g00000-ssh.${NAMESPACE}:22"`))
+      throw new Error(`unexpected answer for a known key (exit ${first.code}): ${first.stdout}`);
     const unknown = keyPair('nobody').fingerprint;
     const none = await authorizedKeys(runner, conf, unknown);
-    if (none.code !== 0 || none.out !== '')
-      throw new Error(`unexpected answer for an unknown key (exit ${none.code}): ${none.out}`);
+    if (none.code !== 0 || none.stdout !== '')
+      throw new Error(`unexpected answer for an unknown key (exit ${none.code}): ${none.stdout}`);
 
     const n = o.quick ? 300 : 2_000;
     for (let i = 0; i < 20; i++) await authorizedKeys(runner, conf, fingerprints[i]!); // warm-up
@@ -213,8 +204,7 @@ async function keyCommandLatency(o: GatewayBenchOptions) {
     const trueMs: number[] = [];
     const bareMs: number[] = [];
     const trueFromHereMs: number[] = [];
-    const exec = async (cmd: string, args: string[]) =>
-      (await runner.request<ExecResult>({ type: 'exec', cmd, args }, 'exec-done')).ms;
+    const exec = async (cmd: string, args: string[]) => (await execByRunner(runner, cmd, args)).ms;
     for (let i = 0; i < Math.min(n, 300); i++) {
       trueMs.push(await exec('/bin/true', []));
       bareMs.push(await exec('curl', ['-fsS', '--max-time', '3', bareUrl]));

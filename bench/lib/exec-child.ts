@@ -1,8 +1,8 @@
 // A small process that runs commands for a benchmark and times each, exec to exit. Where it runs matters:
-// fork() copies the parent's page tables, so an exec costs more the larger the parent (on this VM,
-// idle, a Node process holding 500 MiB took 26 ms to start /bin/true, a bare one 1.2 ms). The benchmark's own process
-// holds a 10,000-machine store, a web app and 5,000 keys; sshd, which runs an AuthorizedKeysCommand, is a
-// few MiB: this process stands in for it (bench/README.md, section 7, shows both).
+// fork() copies the parent's page tables, so an exec costs more the larger the parent (on this VM, idle,
+// a Node process holding 500 MiB took 26 ms to start /bin/true, a bare one 1.2 ms). The benchmark's own
+// process holds a 10,000-machine store, a web app and 5,000 keys; sshd, which runs an
+// AuthorizedKeysCommand, is a few MiB: this process stands in for it (bench/README.md, section 7).
 import { spawn } from 'node:child_process';
 import { type Message, serveParent } from './child.ts';
 
